@@ -1,0 +1,73 @@
+{#- Period logic shared by every mart: one definition of each grain, reused for all of them. -#}
+
+{% macro supported_grains() %}
+    {{ return(["day", "week", "month", "quarter", "year"]) }}
+{% endmacro %}
+
+
+{% macro validate_grain(grain) %}
+    {% if grain not in supported_grains() %}
+        {{ exceptions.raise_compiler_error(
+            "Unknown grain '" ~ grain ~ "': expected one of " ~ supported_grains() | join(", ")
+        ) }}
+    {% endif %}
+    {{ return(grain) }}
+{% endmacro %}
+
+
+{% macro lifecycle_grains() %}
+    {#- The grains every period metric is published at (var `lifecycle_grains`), validated. -#}
+    {% set grains = var("lifecycle_grains", supported_grains()) %}
+    {% if grains is string %}
+        {% set grains = [grains] %}
+    {% endif %}
+    {% for grain in grains %}
+        {% do validate_grain(grain) %}
+    {% endfor %}
+    {{ return(grains) }}
+{% endmacro %}
+
+
+{% macro grain_step(grain) %}
+    {#- A grain as a whole number of a unit every engine can add: weeks are 7 days, quarters 3 months. -#}
+    {% set steps = {
+        "day": ("day", 1),
+        "week": ("day", 7),
+        "month": ("month", 1),
+        "quarter": ("month", 3),
+        "year": ("month", 12),
+    } %}
+    {{ return(steps[validate_grain(grain)]) }}
+{% endmacro %}
+
+
+{% macro truncate_to_grain(grain, timestamp_expr) %}
+    {{ return(adapter.dispatch("truncate_to_grain", "customer_lifecycle")(grain, timestamp_expr)) }}
+{% endmacro %}
+
+{% macro default__truncate_to_grain(grain, timestamp_expr) %}
+    {#- The calendar period (as the date it starts on) holding a UTC instant, in `reporting_timezone`.
+        Weeks are ISO weeks starting on Monday. -#}
+    cast({{ dbt.date_trunc(validate_grain(grain), to_reporting_timezone(timestamp_expr)) }} as date)
+{% endmacro %}
+
+
+{% macro add_periods(grain, number_expr, date_expr) %}
+    {{ return(adapter.dispatch("add_periods", "customer_lifecycle")(grain, number_expr, date_expr)) }}
+{% endmacro %}
+
+{% macro default__add_periods(grain, number_expr, date_expr) %}
+    {%- set unit, step = grain_step(grain) -%}
+    cast({{ dbt.dateadd(unit, "(" ~ number_expr ~ ") * " ~ step, date_expr) }} as date)
+{% endmacro %}
+
+
+{% macro periods_between(grain, start_date_expr, end_date_expr) %}
+    {{ return(adapter.dispatch("periods_between", "customer_lifecycle")(grain, start_date_expr, end_date_expr)) }}
+{% endmacro %}
+
+{% macro default__periods_between(grain, start_date_expr, end_date_expr) %}
+    {#- Whole periods from one period start to a later one (both already truncated to the grain). -#}
+    {%- set unit, step = grain_step(grain) -%}
+    cast({{ dbt.datediff(start_date_expr, end_date_expr, unit) }} / {{ step }} as integer)
+{% endmacro %}

@@ -1,0 +1,193 @@
+{% macro lifecycle_period_metrics(grain, events_relation, as_of_relation) %}
+    {{ return(adapter.dispatch("lifecycle_period_metrics", "customer_lifecycle")(grain, events_relation, as_of_relation)) }}
+{% endmacro %}
+
+{% macro default__lifecycle_period_metrics(grain, events_relation, as_of_relation) %}
+{#- Every column of METRICS.md §4 for one grain, as a query with one row per period.
+
+    Flows (new, reactivation and churn events, orders) are counted where they are dated; stocks (customers at
+    start and end, old customers) are running sums of the flows of earlier periods. A customer is active at t
+    when a spell has started before t and ends at or after t, so
+        customers_at_start = entries before period_start - churns before period_start,
+        customers_at_end   = customers_at_start + entries in the period - churns in the period.
+    Cost grows with the number of events and periods, never with customers x periods. -#}
+{%- set period_start = truncate_to_grain(grain, "event_at") -%}
+with
+
+bounds as (
+
+    select
+        {{ truncate_to_grain(grain, "min(events.event_at)") }} as first_period_start,
+        {{ truncate_to_grain(grain, "max(as_of.metrics_as_of)") }} as as_of_period_start,
+        max({{ to_reporting_timezone("as_of.metrics_as_of") }}) as local_as_of
+    from {{ events_relation }} as events
+    cross join {{ as_of_relation }} as as_of
+
+),
+
+period_counts as (
+
+    {#- Periods from the one holding the first valid order to the last one starting before metrics_as_of. -#}
+    select
+        first_period_start,
+        local_as_of,
+        {{ periods_between(grain, "first_period_start", "as_of_period_start") }}
+        + case
+            when cast(as_of_period_start as {{ dbt.type_timestamp() }}) < local_as_of then 1
+            else 0
+        end as period_count
+    from bounds
+
+),
+
+periods as (
+
+    select
+        {{ add_periods(grain, "period_index", "first_period_start") }} as period_start,
+        {{ add_periods(grain, "period_index + 1", "first_period_start") }} as period_end,
+        local_as_of
+    from period_counts
+    {{ join_integer_series("period_count", "period_index") }}
+
+),
+
+flows as (
+
+    select
+        {{ period_start }} as period_start,
+        sum(case when event_type = 'new' then 1 else 0 end) as new_customers,
+        count(distinct case when event_type = 'reactivation' then customer_id end) as reactivated_customers,
+        sum(case when event_type = 'reactivation' then 1 else 0 end) as reactivation_events,
+        count(distinct case when event_type = 'churn' then customer_id end) as churned_customers,
+        sum(case when event_type = 'churn' then 1 else 0 end) as churn_events,
+        {#- Churns of spells already active at period_start: the spells of CS that did not last to the end. -#}
+        sum(
+            case
+                when event_type = 'churn'
+                    and {{ truncate_to_grain(grain, "spell_started_at") }} < {{ period_start }}
+                    then 1
+                else 0
+            end
+        ) as churn_events_of_spells_at_start,
+        count(distinct case when event_type = 'order' then customer_id end) as ordering_customers,
+        count(
+            distinct case
+                when event_type = 'order'
+                    and {{ truncate_to_grain(grain, "customer_first_ordered_at") }} < {{ period_start }}
+                    then customer_id
+            end
+        ) as repeat_customers,
+        sum(case when event_type = 'order' then 1 else 0 end) as orders,
+        sum(case when event_type = 'order' then net_amount end) as net_revenue
+    from {{ events_relation }}
+    group by {{ period_start }}
+
+),
+
+filled as (
+
+    select
+        periods.period_start,
+        periods.period_end,
+        periods.local_as_of,
+        coalesce(flows.new_customers, 0) as new_customers,
+        coalesce(flows.reactivated_customers, 0) as reactivated_customers,
+        coalesce(flows.reactivation_events, 0) as reactivation_events,
+        coalesce(flows.churned_customers, 0) as churned_customers,
+        coalesce(flows.churn_events, 0) as churn_events,
+        coalesce(flows.churn_events_of_spells_at_start, 0) as churn_events_of_spells_at_start,
+        coalesce(flows.ordering_customers, 0) as ordering_customers,
+        coalesce(flows.repeat_customers, 0) as repeat_customers,
+        coalesce(flows.orders, 0) as orders,
+        coalesce(flows.net_revenue, 0) as net_revenue
+    from periods
+    left join flows
+        on periods.period_start = flows.period_start
+
+),
+
+stocks as (
+
+    select
+        *,
+        coalesce(
+            sum(new_customers + reactivation_events - churn_events) over (
+                order by period_start rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as customers_at_start,
+        coalesce(
+            sum(new_customers) over (
+                order by period_start rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as old_customers_at_start
+    from filled
+
+),
+
+counts as (
+
+    select
+        period_start,
+        period_end,
+        local_as_of,
+        {% for column in [
+            "customers_at_start",
+            "new_customers",
+            "reactivated_customers",
+            "churned_customers",
+            "reactivation_events",
+            "churn_events",
+            "old_customers_at_start",
+            "ordering_customers",
+            "repeat_customers",
+            "orders",
+        ] -%}
+        cast({{ column }} as {{ dbt.type_bigint() }}) as {{ column }},
+        {% endfor -%}
+        cast(customers_at_start + new_customers + reactivation_events - churn_events as {{ dbt.type_bigint() }})
+            as customers_at_end,
+        cast(customers_at_start - churn_events_of_spells_at_start as {{ dbt.type_bigint() }})
+            as retained_customers,
+        cast(old_customers_at_start - customers_at_start as {{ dbt.type_bigint() }})
+            as dormant_customers_at_start,
+        net_revenue
+    from stocks
+
+),
+
+final as (
+
+    select
+        '{{ grain }}' as grain,
+        customers_at_start,
+        customers_at_end,
+        new_customers,
+        reactivated_customers,
+        churned_customers,
+        reactivation_events,
+        churn_events,
+        retained_customers,
+        old_customers_at_start,
+        dormant_customers_at_start,
+        ordering_customers,
+        repeat_customers,
+        orders,
+        net_revenue,
+        {{ safe_divide("customers_at_end - new_customers", "customers_at_start") }} as retention_rate,
+        {{ safe_divide("retained_customers", "customers_at_start") }} as base_retention_rate,
+        {{ safe_divide("reactivated_customers", "old_customers_at_start") }} as reactivation_rate,
+        {{ safe_divide("reactivated_customers", "dormant_customers_at_start") }} as dormant_reactivation_rate,
+        {{ safe_divide("churned_customers", "customers_at_start") }} as churn_rate,
+        {{ safe_divide("repeat_customers", "old_customers_at_start") }} as repeat_purchase_rate,
+        {{ safe_divide("new_customers + reactivated_customers", "churned_customers") }} as quick_ratio,
+        cast(period_end as {{ dbt.type_timestamp() }}) <= local_as_of as is_complete,
+        period_start,
+        period_end
+    from counts
+
+)
+
+select * from final
+{%- endmacro %}

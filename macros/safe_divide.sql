@@ -1,0 +1,12 @@
+{% macro safe_divide(numerator, denominator) %}
+    {{ return(adapter.dispatch("safe_divide", "customer_lifecycle")(numerator, denominator)) }}
+{% endmacro %}
+
+{% macro default__safe_divide(numerator, denominator) %}
+    {#- A rate as a fraction (0.7 = 70%); NULL, never 0, when the denominator is 0 or NULL. -#}
+    cast({{ numerator }} as double precision) / nullif(cast({{ denominator }} as double precision), 0)
+{% endmacro %}
+
+{% macro spark__safe_divide(numerator, denominator) %}
+    cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0)
+{% endmacro %}

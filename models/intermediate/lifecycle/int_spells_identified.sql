@@ -1,0 +1,53 @@
+{%- set params = lifecycle_params() -%}
+
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_sequenced') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('stg_shop__metrics_as_of') }}
+
+),
+
+spells as (
+
+    select
+        customer_id,
+        spell_number,
+        count(*) as order_count,
+        sum(net_amount) as net_revenue,
+        min(ordered_at) as started_at,
+        max(ordered_at) as last_ordered_at
+    from orders
+    group by customer_id, spell_number
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(["spells.customer_id", "'-'", "cast(spells.spell_number as " ~ dbt.type_string() ~ ")"]) }}
+            as spell_id,
+        spells.customer_id,
+        spells.spell_number,
+        spells.order_count,
+        spells.net_revenue,
+        spells.spell_number = 1 as is_first_spell,
+        {#- The spell keeps its customer active until exactly D days after its last order; that instant is
+            the churn, when it falls before metrics_as_of (METRICS.md §3). -#}
+        {{ dbt.dateadd('day', params.dormancy_days, 'spells.last_ordered_at') }} < as_of.metrics_as_of
+            as is_churned,
+        spells.started_at,
+        spells.last_ordered_at,
+        {{ dbt.dateadd('day', params.dormancy_days, 'spells.last_ordered_at') }} as active_until
+    from spells
+    cross join as_of
+
+)
+
+select * from final
