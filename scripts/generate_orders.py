@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 MAX_ORDERS_PER_CUSTOMER = 99  # order_id = customer * 100 + order number stays unique
-CONTINUE_PROBABILITY = 0.8  # geometric number of orders per customer, mean 5 before truncation
+CONTINUE_PROBABILITY = 0.87  # geometric number of orders per customer, mean 7.7 before truncation
 GROWTH = 2.0  # new-customer intake at --end is (1 + GROWTH) times the intake at --start
 DAY = 86_400  # seconds
 
@@ -65,8 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def uniform(seed: int, purpose: int, key: str = "c, k") -> str:
-    """SQL for a deterministic uniform [0, 1) draw from (seed, key, purpose)."""
-    return f"(hash({seed}, {key}, {purpose}) / 18446744073709551616.0)"
+    """SQL for a deterministic uniform [0, 1) draw from (seed, key, purpose).
+
+    The multi-argument hash() only mixes its last arguments into the low bits,
+    so it is hashed once more to decorrelate draws that differ in `purpose`.
+    """
+    return f"(hash(hash({seed}, {key}, {purpose})) / 18446744073709551616.0)"
 
 
 def gap_seconds_sql(seed: int) -> str:
@@ -181,6 +185,7 @@ def messy_query(args: argparse.Namespace) -> str:
     bad = uniform(seed, 13)
     version_band = uniform(seed, 14)
     refund_render = uniform(seed, 15)
+    later_ts = f"updated_ts + to_seconds(1 + floor({uniform(seed, 16)} * {20 * DAY})::bigint)"
     return f"""
 with {base_orders_sql(args)},
 
@@ -240,7 +245,6 @@ with {base_orders_sql(args)},
             order_id,
             customer_id,
             ordered_at,
-            raw_status,
             case when version_band < 0.015 then 'cancelled' else status end as status,
             case
                 when version_band >= 0.015 and version_band < 0.025
@@ -252,8 +256,8 @@ with {base_orders_sql(args)},
                     then round(try_cast(amount as decimal(10, 2)) * 0.5, 2)::varchar
                 else refunded_amount
             end as refunded_amount,
-            updated_ts + to_seconds(1 + floor({uniform(seed, 16)} * {20 * DAY})::bigint) as updated_ts,
-            updated_ts as file_sort_ts,
+            {later_ts} as updated_ts,
+            {later_ts} as file_sort_ts,
         from first_versions
         where version_band < 0.030 and try_cast(amount as decimal(10, 2)) is not null
     ),
@@ -267,7 +271,6 @@ with {base_orders_sql(args)},
             order_id,
             customer_id,
             ordered_at,
-            raw_status,
             case when version_band < 0.034 then 'cancelled' else 'delivered' end as status,
             case when version_band < 0.034 then amount else round(amount::decimal(10, 2) + 1, 2)::varchar end
                 as amount,
@@ -287,7 +290,6 @@ with {base_orders_sql(args)},
             order_id,
             customer_id,
             ordered_at,
-            raw_status,
             status,
             amount,
             refunded_amount,
@@ -298,7 +300,7 @@ with {base_orders_sql(args)},
     ),
 
     all_versions as (
-        select * exclude (version_band) from first_versions
+        select * exclude (raw_status, version_band) from first_versions
         union all
         select * from later_versions
         union all

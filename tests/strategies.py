@@ -190,6 +190,8 @@ def raw_histories(draw, dormancy_days=90, at_risk_days=60, new_days=30,
     if versions:
         extra = []
         for row in rows:
+            if row["customer_id"] in ("999", "rejected_only"):
+                continue   # keep that customer's rows all rejected
             if draw(st.integers(0, 6)) != 0:
                 continue
             for _ in range(draw(st.integers(1, 2))):
@@ -217,9 +219,13 @@ def raw_histories(draw, dormancy_days=90, at_risk_days=60, new_days=30,
     if as_of and draw(st.booleans()):
         instants = [t for _, t in planned]
         kind = draw(st.sampled_from(
-            ["boundary", "order", "order+D", "order+D+1s", "order+A", "random"]))
+            ["boundary", "order", "order+D", "order+D+1s", "order+A", "random",
+             "after_last", "after_last"]))
         if kind == "boundary":
             metrics_as_of = draw(boundary_instants(boundary_timezone))
+        elif kind == "after_last":
+            metrics_as_of = max(instants) + timedelta(
+                seconds=draw(st.integers(-30 * 86400, 150 * 86400)))
         else:
             t = draw(st.sampled_from(instants))
             metrics_as_of = {
