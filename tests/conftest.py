@@ -1,0 +1,131 @@
+"""Pytest harness: builds the dbt project with dbt's Python API into temporary DuckDB files.
+
+The demo build (`demo_db`) runs `dbt build` once per session; tests read its marts through a separate read-only
+DuckDB connection. `build_from_rows` builds the project on a small orders file written by a test, for the
+worked examples and the randomized comparison with the reference implementation.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+RAW_COLUMNS = ("order_id", "customer_id", "ordered_at", "status", "amount", "refunded_amount", "updated_at")
+MART_SELECTION = ("+fct_lifecycle_metrics", "+dim_customers", "+stg_shop__rejected_orders")
+
+_build_counter = itertools.count()
+
+
+class DbtBuildError(AssertionError):
+    """A dbt invocation made by a test did not succeed."""
+
+
+def run_dbt(args: Sequence[str], db_path: Path, dbt_vars: dict | None = None) -> None:
+    """Run one dbt command against the DuckDB file `db_path`; raise DbtBuildError unless every node passed."""
+    work_dir = db_path.parent
+    command = [
+        *args,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(work_dir / "target"),
+        "--log-path", str(work_dir / "logs"),
+        "--quiet",
+    ]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    previous = os.environ.get("DBT_DUCKDB_PATH")
+    os.environ["DBT_DUCKDB_PATH"] = str(db_path)
+    try:
+        result = dbtRunner().invoke(command)
+    finally:
+        _close_dbt_duckdb_connection()
+        if previous is None:
+            os.environ.pop("DBT_DUCKDB_PATH", None)
+        else:
+            os.environ["DBT_DUCKDB_PATH"] = previous
+    if not result.success:
+        failures = []
+        if result.exception is not None:
+            failures.append(repr(result.exception))
+        for node_result in getattr(result.result, "results", None) or []:
+            if str(node_result.status) not in ("success", "pass"):
+                failures.append(f"{node_result.node.unique_id}: {node_result.status} {node_result.message}")
+        raise DbtBuildError(f"dbt {' '.join(args)} failed:\n" + "\n".join(failures))
+
+
+def _close_dbt_duckdb_connection() -> None:
+    """dbt-duckdb keeps its DuckDB instance open in the process after an invocation; close it so that the
+    tests can open the file read-only (DuckDB refuses a second configuration of an open file)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+        DuckDBConnectionManager._ENV = None
+
+
+@contextmanager
+def read_only(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A separate read-only connection to a built database."""
+    connection = duckdb.connect(str(db_path), read_only=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def query(db_path: Path, sql: str, params: Sequence | None = None) -> list[dict]:
+    """Rows of a query as dicts."""
+    with read_only(db_path) as connection:
+        cursor = connection.execute(sql, params or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def write_orders_csv(rows: Sequence[dict], path: Path) -> Path:
+    """Write raw order rows (dicts of text in the raw contract) to a CSV file."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=RAW_COLUMNS, extrasaction="raise")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({column: row.get(column, "") or "" for column in RAW_COLUMNS})
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project built with `dbt build` (models, seeds and every dbt test) on the bundled demo data."""
+    db_path = tmp_path_factory.mktemp("demo") / "lifecycle.duckdb"
+    run_dbt(["build"], db_path)
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def build_from_rows(tmp_path_factory: pytest.TempPathFactory):
+    """Build the marts on raw order rows; returns the path of the DuckDB file.
+
+    `build_from_rows(rows, metrics_as_of=None, **vars)` runs `dbt build` (models and their tests) on the
+    models the marts need, with `orders_path` pointing at a CSV of `rows`.
+    """
+
+    def build(rows: Sequence[dict], metrics_as_of: str | None = None, **dbt_vars) -> Path:
+        work_dir = tmp_path_factory.mktemp(f"build{next(_build_counter)}")
+        orders_path = write_orders_csv(rows, work_dir / "orders.csv")
+        all_vars = {"orders_path": str(orders_path), **dbt_vars}
+        if metrics_as_of is not None:
+            all_vars["metrics_as_of"] = metrics_as_of
+        db_path = work_dir / "lifecycle.duckdb"
+        run_dbt(["build", "--select", *MART_SELECTION], db_path, all_vars)
+        return db_path
+
+    return build
