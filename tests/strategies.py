@@ -92,11 +92,13 @@ def gaps(draw, D, A, N):
     }
     if kind in fixed:
         return fixed[kind]
+    d_s = int(D.total_seconds())
+    mid = min(30 * 86400, d_s)
     if kind == "small":
-        return timedelta(seconds=draw(st.integers(1, 30 * 86400)))
+        return timedelta(seconds=draw(st.integers(1, mid)))
     if kind == "medium":
-        return timedelta(seconds=draw(st.integers(30 * 86400, int(D.total_seconds()))))
-    return timedelta(seconds=draw(st.integers(int(D.total_seconds()), 200 * 86400)))
+        return timedelta(seconds=draw(st.integers(mid, d_s)))
+    return timedelta(seconds=draw(st.integers(d_s, max(200 * 86400, 2 * d_s))))
 
 
 @st.composite
