@@ -12,6 +12,8 @@
         customers_at_end   = customers_at_start + entries in the period - churns in the period.
     Cost grows with the number of events and periods, never with customers x periods. -#}
 {%- set period_start = truncate_to_grain(grain, "event_at") -%}
+{%- set is_first_in_period = "(previous_event_at is null or "
+    ~ truncate_to_grain(grain, "previous_event_at") ~ " < " ~ period_start ~ ")" -%}
 with
 
 bounds as (
@@ -53,12 +55,15 @@ periods as (
 
 flows as (
 
+    {#- A customer is counted once per period at their first event of a kind in it: the one whose previous
+        event of the same kind (previous_event_at) lies in an earlier period. Sums, not count(distinct). -#}
     select
         {{ period_start }} as period_start,
         sum(case when event_type = 'new' then 1 else 0 end) as new_customers,
-        count(distinct case when event_type = 'reactivation' then customer_id end) as reactivated_customers,
+        sum(case when event_type = 'reactivation' and {{ is_first_in_period }} then 1 else 0 end)
+            as reactivated_customers,
         sum(case when event_type = 'reactivation' then 1 else 0 end) as reactivation_events,
-        count(distinct case when event_type = 'churn' then customer_id end) as churned_customers,
+        sum(case when event_type = 'churn' and {{ is_first_in_period }} then 1 else 0 end) as churned_customers,
         sum(case when event_type = 'churn' then 1 else 0 end) as churn_events,
         {#- Churns of spells already active at period_start: the spells of CS that did not last to the end. -#}
         sum(
@@ -69,12 +74,14 @@ flows as (
                 else 0
             end
         ) as churn_events_of_spells_at_start,
-        count(distinct case when event_type = 'order' then customer_id end) as ordering_customers,
-        count(
-            distinct case
+        sum(case when event_type = 'order' and {{ is_first_in_period }} then 1 else 0 end) as ordering_customers,
+        sum(
+            case
                 when event_type = 'order'
+                    and {{ is_first_in_period }}
                     and {{ truncate_to_grain(grain, "customer_first_ordered_at") }} < {{ period_start }}
-                    then customer_id
+                    then 1
+                else 0
             end
         ) as repeat_customers,
         sum(case when event_type = 'order' then 1 else 0 end) as orders,

@@ -6,9 +6,15 @@ orders as (
 
 ),
 
-states as (
+spells as (
 
-    select * from {{ ref('int_customer_states_historized') }}
+    select * from {{ ref('int_spells_identified') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('stg_shop__metrics_as_of') }}
 
 ),
 
@@ -26,31 +32,35 @@ order_summary as (
 
 ),
 
-current_states as (
+current_spells as (
 
     select
-        customer_id,
-        lifecycle_state as current_state,
-        valid_from as current_state_since
-    from states
-    where is_current
+        order_summary.*,
+        spells.started_at as current_spell_started_at,
+        as_of.metrics_as_of
+    from order_summary
+    inner join spells
+        on
+            order_summary.customer_id = spells.customer_id
+            and order_summary.current_spell_number = spells.spell_number
+    cross join as_of
 
 ),
 
 final as (
 
     select
-        order_summary.customer_id,
-        current_states.current_state,
-        order_summary.order_count,
-        order_summary.net_revenue,
-        order_summary.current_spell_number,
-        order_summary.first_ordered_at,
-        order_summary.last_ordered_at,
-        current_states.current_state_since
-    from order_summary
-    left join current_states
-        on order_summary.customer_id = current_states.customer_id
+        customer_id,
+        {{ lifecycle_state_at(
+            'metrics_as_of', 'last_ordered_at', 'current_spell_started_at', 'current_spell_number'
+        ) | indent(8) }} as current_state,
+        order_count,
+        net_revenue,
+        current_spell_number,
+        first_ordered_at,
+        last_ordered_at,
+        current_spell_started_at
+    from current_spells
 
 )
 

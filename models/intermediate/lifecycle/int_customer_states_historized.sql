@@ -134,14 +134,8 @@ classified as (
     select
         *,
         case
-            when valid_to is null
-                or valid_to > {{ dbt.dateadd('day', params.dormancy_days, 'latest_ordered_at') }}
-                then 'dormant'
-            when valid_to > {{ dbt.dateadd('day', params.at_risk_days, 'latest_ordered_at') }}
-                then 'at_risk'
-            when valid_to <= {{ dbt.dateadd('day', params.new_days, 'spell_started_at') }}
-                then case when spell_number = 1 then 'new' else 'reactivated' end
-            else 'active'
+            when valid_to is null then 'dormant'
+            else {{ lifecycle_state_at('valid_to', 'latest_ordered_at', 'spell_started_at', 'spell_number') | indent(12) }}
         end as lifecycle_state
     from carried
 

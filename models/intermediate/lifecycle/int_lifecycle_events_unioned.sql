@@ -22,6 +22,7 @@ order_events as (
         spell_number,
         net_amount,
         ordered_at as event_at,
+        previous_ordered_at as previous_event_at,
         customer_first_ordered_at,
         cast(null as {{ dbt.type_timestamp() }}) as spell_started_at
     from orders
@@ -36,6 +37,8 @@ entry_events as (
         spell_number,
         cast(null as {{ money_type() }}) as net_amount,
         started_at as event_at,
+        -- the previous reactivation is the start of the previous spell, unless that was the first
+        case when spell_number > 2 then previous_started_at end as previous_event_at,
         cast(null as {{ dbt.type_timestamp() }}) as customer_first_ordered_at,
         started_at as spell_started_at
     from spells
@@ -50,6 +53,8 @@ churn_events as (
         spell_number,
         cast(null as {{ money_type() }}) as net_amount,
         active_until as event_at,
+        -- every spell before a later one has churned
+        previous_active_until as previous_event_at,
         cast(null as {{ dbt.type_timestamp() }}) as customer_first_ordered_at,
         started_at as spell_started_at
     from spells

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+{#- A table: the one pass over the raw input (parsing, deduplication, sequencing) that every mart shares. -#}
 {%- set params = lifecycle_params() -%}
 
 with

@@ -28,6 +28,16 @@ spells as (
 
 ),
 
+with_previous as (
+
+    select
+        *,
+        lag(started_at) over (partition by customer_id order by spell_number) as previous_started_at,
+        lag(last_ordered_at) over (partition by customer_id order by spell_number) as previous_last_ordered_at
+    from spells
+
+),
+
 final as (
 
     select
@@ -44,8 +54,10 @@ final as (
             as is_churned,
         spells.started_at,
         spells.last_ordered_at,
-        {{ dbt.dateadd('day', params.dormancy_days, 'spells.last_ordered_at') }} as active_until
-    from spells
+        {{ dbt.dateadd('day', params.dormancy_days, 'spells.last_ordered_at') }} as active_until,
+        spells.previous_started_at,
+        {{ dbt.dateadd('day', params.dormancy_days, 'spells.previous_last_ordered_at') }} as previous_active_until
+    from with_previous as spells
     cross join as_of
 
 )

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+{#- A table: every model reads this one value instead of re-scanning the raw input. -#}
 {%- set as_of = metrics_as_of_literal() -%}
 
 with
@@ -10,12 +12,17 @@ order_versions as (
 
 latest_candidate as (
 
+    {% if as_of is none -%}
     -- latest versions that meet every validity rule but "ordered_at before metrics_as_of"
     select max(ordered_at) as latest_ordered_at
     from order_versions
     where
         not is_superseded
         and rule_failure is null
+    {%- else -%}
+    -- the var sets the instant: no need to scan the orders for the default
+    select cast(null as {{ dbt.type_timestamp() }}) as latest_ordered_at
+    {%- endif %}
 
 ),
 

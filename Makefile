@@ -1,0 +1,29 @@
+# The two commands of the README: `make demo` (set up, then build on the demo data) and `make test`.
+PYTHON ?= python3
+DBT ?= dbt
+
+.PHONY: setup demo test lint pytest dbt-build benchmark clean
+
+setup:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+
+demo: setup
+	$(DBT) build
+
+# Every test: the dbt build (models, unit tests and data tests) on the demo data, pytest, and the SQL lint.
+test: setup dbt-build pytest lint
+
+dbt-build:
+	DBT_DUCKDB_PATH=target/test.duckdb $(DBT) build --target-path target/test
+
+pytest:
+	$(PYTHON) -m pytest tests -q
+
+lint:
+	sqlfluff lint models tests/dbt analyses
+
+benchmark: setup
+	$(PYTHON) scripts/benchmark.py --customers 1000000
+
+clean:
+	rm -rf target logs dbt_packages
