@@ -94,11 +94,13 @@ def query(db_path: Path, sql: str, params: Sequence | None = None) -> list[dict]
 
 def write_orders_csv(rows: Sequence[dict], path: Path) -> Path:
     """Write raw order rows (dicts of text in the raw contract) to a CSV file."""
+    present = {column for row in rows for column in row}
+    columns = [column for column in RAW_COLUMNS if column in present] or list(RAW_COLUMNS)
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=RAW_COLUMNS, extrasaction="raise")
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="raise")
         writer.writeheader()
         for row in rows:
-            writer.writerow({column: row.get(column, "") or "" for column in RAW_COLUMNS})
+            writer.writerow({column: row.get(column, "") or "" for column in columns})
     return path
 
 
@@ -114,18 +116,19 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def build_from_rows(tmp_path_factory: pytest.TempPathFactory):
     """Build the marts on raw order rows; returns the path of the DuckDB file.
 
-    `build_from_rows(rows, metrics_as_of=None, **vars)` runs `dbt build` (models and their tests) on the
-    models the marts need, with `orders_path` pointing at a CSV of `rows`.
+    `build_from_rows(rows, metrics_as_of=None, command="build", **vars)` runs `dbt build` (models and their
+    tests; `command="run"` for models only) on the models the marts need, with `orders_path` pointing at a CSV
+    of `rows` (only the raw columns the rows carry, so absent optional columns stay absent).
     """
 
-    def build(rows: Sequence[dict], metrics_as_of: str | None = None, **dbt_vars) -> Path:
+    def build(rows: Sequence[dict], metrics_as_of: str | None = None, command: str = "build", **dbt_vars) -> Path:
         work_dir = tmp_path_factory.mktemp(f"build{next(_build_counter)}")
         orders_path = write_orders_csv(rows, work_dir / "orders.csv")
         all_vars = {"orders_path": str(orders_path), **dbt_vars}
         if metrics_as_of is not None:
             all_vars["metrics_as_of"] = metrics_as_of
         db_path = work_dir / "lifecycle.duckdb"
-        run_dbt(["build", "--select", *MART_SELECTION], db_path, all_vars)
+        run_dbt([command, "--select", *MART_SELECTION], db_path, all_vars)
         return db_path
 
     return build
