@@ -36,3 +36,46 @@
     {% endfor %}
     {{ return("(" ~ quoted | join(", ") ~ ")") }}
 {% endmacro %}
+
+
+{% macro customer_value_params() %}
+    {#- The vars of the customer-value columns of dim_customers, checked once. -#}
+    {% set params = {
+        "high_share": var("value_tier_high_share", 0.2),
+        "medium_share": var("value_tier_medium_share", 0.3),
+        "min_tenure_days": var("clv_min_tenure_days", 30),
+        "state_weights": var("clv_state_weights", {
+            "new": 1.0, "active": 1.0, "reactivated": 1.0, "at_risk": 0.5, "dormant": 0.0
+        }),
+    } %}
+    {% if params.high_share is not number or params.medium_share is not number
+        or params.high_share <= 0 or params.medium_share < 0 or params.high_share + params.medium_share > 1 %}
+        {{ exceptions.raise_compiler_error(
+            "value_tier_high_share and value_tier_medium_share must be fractions with 0 < high and high + medium <= 1, got "
+            ~ params.high_share ~ " and " ~ params.medium_share
+        ) }}
+    {% endif %}
+    {% if params.min_tenure_days is not number or params.min_tenure_days <= 0 %}
+        {{ exceptions.raise_compiler_error("clv_min_tenure_days must be a positive number, got '" ~ params.min_tenure_days ~ "'") }}
+    {% endif %}
+    {% for state in ["new", "active", "reactivated", "at_risk", "dormant"] %}
+        {% if state not in params.state_weights or params.state_weights[state] is not number %}
+            {{ exceptions.raise_compiler_error("clv_state_weights must give a number for state '" ~ state ~ "'") }}
+        {% endif %}
+    {% endfor %}
+    {{ return(params) }}
+{% endmacro %}
+
+
+{% macro quintile_score(value_expr, higher_is_better=true) %}
+    {#- 1 to 5 by quintile of a value across all rows, 5 for the best; equal values always get equal scores.
+        The score is ceil(5 * k / n), k = rows with a value no better than this one, in integer arithmetic. -#}
+    {%- set direction = "asc" if higher_is_better else "desc" -%}
+    cast(
+        floor(
+            (5 * count(*) over (order by {{ value_expr }} {{ direction }} range between unbounded preceding and current row)
+            + count(*) over () - 1)
+            * 1.0 / count(*) over ()
+        ) as {{ dbt.type_int() }}
+    )
+{% endmacro %}

@@ -85,7 +85,11 @@ flows as (
             end
         ) as repeat_customers,
         sum(case when event_type = 'order' then 1 else 0 end) as orders,
-        sum(case when event_type = 'order' then net_amount end) as net_revenue
+        sum(case when event_type = 'order' then net_amount end) as net_revenue,
+        sum(case when event_type = 'churn_alert' then 1 else 0 end) as churn_alerts,
+        sum(case when alert_outcome = 'won_back' then 1 else 0 end) as won_back_alerts,
+        sum(case when alert_outcome = 'lapsed' then 1 else 0 end) as lapsed_alerts,
+        sum(case when alert_outcome = 'open' then 1 else 0 end) as open_alerts
     from {{ events_relation }}
     group by {{ period_start }}
 
@@ -106,7 +110,11 @@ filled as (
         coalesce(flows.ordering_customers, 0) as ordering_customers,
         coalesce(flows.repeat_customers, 0) as repeat_customers,
         coalesce(flows.orders, 0) as orders,
-        coalesce(flows.net_revenue, 0) as net_revenue
+        coalesce(flows.net_revenue, 0) as net_revenue,
+        coalesce(flows.churn_alerts, 0) as churn_alerts,
+        coalesce(flows.won_back_alerts, 0) as won_back_alerts,
+        coalesce(flows.lapsed_alerts, 0) as lapsed_alerts,
+        coalesce(flows.open_alerts, 0) as open_alerts
     from periods
     left join flows
         on periods.period_start = flows.period_start
@@ -150,6 +158,10 @@ counts as (
             "ordering_customers",
             "repeat_customers",
             "orders",
+            "churn_alerts",
+            "won_back_alerts",
+            "lapsed_alerts",
+            "open_alerts",
         ] -%}
         cast({{ column }} as {{ dbt.type_bigint() }}) as {{ column }},
         {% endfor -%}
@@ -181,6 +193,10 @@ final as (
         ordering_customers,
         repeat_customers,
         orders,
+        churn_alerts,
+        won_back_alerts,
+        lapsed_alerts,
+        open_alerts,
         net_revenue,
         {{ safe_divide("customers_at_end - new_customers", "customers_at_start") }} as retention_rate,
         {{ safe_divide("retained_customers", "customers_at_start") }} as base_retention_rate,
@@ -189,6 +205,7 @@ final as (
         {{ safe_divide("churned_customers", "customers_at_start") }} as churn_rate,
         {{ safe_divide("repeat_customers", "old_customers_at_start") }} as repeat_purchase_rate,
         {{ safe_divide("new_customers + reactivated_customers", "churned_customers") }} as quick_ratio,
+        {{ safe_divide("won_back_alerts", "won_back_alerts + lapsed_alerts") }} as win_back_rate,
         cast(period_end as {{ dbt.type_timestamp() }}) <= local_as_of as is_complete,
         period_start,
         period_end

@@ -1,3 +1,5 @@
+{%- set value = customer_value_params() -%}
+
 with
 
 orders as (
@@ -15,6 +17,12 @@ spells as (
 as_of as (
 
     select * from {{ ref('stg_shop__metrics_as_of') }}
+
+),
+
+rfm_map as (
+
+    select * from {{ ref('rfm_segments') }}
 
 ),
 
@@ -47,20 +55,97 @@ current_spells as (
 
 ),
 
+states as (
+
+    select
+        *,
+        {{ lifecycle_state_at(
+            'metrics_as_of', 'last_ordered_at', 'current_spell_started_at', 'current_spell_number'
+        ) | indent(8) }} as current_state,
+        floor({{ dbt.datediff('last_ordered_at', 'metrics_as_of', 'second') }} / 86400.0) as recency_days,
+        {{ dbt.datediff('first_ordered_at', 'metrics_as_of', 'second') }} / 86400.0 as tenure_days
+    from current_spells
+
+),
+
+scored as (
+
+    select
+        *,
+        {{ quintile_score('recency_days', higher_is_better=false) }} as r_score,
+        {{ quintile_score('order_count') }} as f_score,
+        {{ quintile_score('net_revenue') }} as m_score,
+        count(*) over (
+            order by net_revenue desc range between unbounded preceding and current row
+        ) as customers_at_or_above_monetary,
+        count(*) over () as customer_count
+    from states
+
+),
+
+valued as (
+
+    select
+        *,
+        cast(floor((f_score + m_score + 1) / 2.0) as {{ dbt.type_int() }}) as fm_score,
+        case
+            when customers_at_or_above_monetary <= {{ value.high_share }} * customer_count + 1e-9 then 'high'
+            when customers_at_or_above_monetary
+                <= {{ value.high_share + value.medium_share }} * customer_count + 1e-9 then 'medium'
+            else 'low'
+        end as value_tier,
+        {{ safe_divide('net_revenue', 'order_count') }} as average_order_value,
+        order_count / (greatest(tenure_days, {{ value.min_tenure_days }}) / 365.25) as orders_per_year,
+        case current_state
+            {% for state, weight in value.state_weights.items() -%}
+            when '{{ state }}' then {{ weight }}
+            {% endfor -%}
+        end as state_weight
+    from scored
+
+),
+
+segmented as (
+
+    select
+        valued.*,
+        rfm_map.rfm_segment,
+        row_number() over (partition by valued.customer_id order by rfm_map.priority) as segment_preference
+    from valued
+    left join rfm_map
+        on
+            valued.r_score between rfm_map.r_score_min and rfm_map.r_score_max
+            and valued.fm_score between rfm_map.fm_score_min and rfm_map.fm_score_max
+
+),
+
 final as (
 
     select
         customer_id,
-        {{ lifecycle_state_at(
-            'metrics_as_of', 'last_ordered_at', 'current_spell_started_at', 'current_spell_number'
-        ) | indent(8) }} as current_state,
+        current_state,
+        rfm_segment,
+        value_tier,
         order_count,
         net_revenue,
         current_spell_number,
+        cast(recency_days as {{ dbt.type_int() }}) as recency_days,
+        order_count as frequency,
+        net_revenue as monetary,
+        r_score,
+        f_score,
+        m_score,
+        fm_score,
+        net_revenue as historical_clv,
+        average_order_value,
+        orders_per_year,
+        average_order_value * orders_per_year as value_at_risk,
+        average_order_value * orders_per_year * state_weight as predicted_12m_value,
         first_ordered_at,
         last_ordered_at,
         current_spell_started_at
-    from current_spells
+    from segmented
+    where segment_preference = 1
 
 )
 

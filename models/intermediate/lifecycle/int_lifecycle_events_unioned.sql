@@ -14,6 +14,12 @@ spells as (
 
 ),
 
+alerts as (
+
+    select * from {{ ref('int_churn_alerts_raised') }}
+
+),
+
 order_events as (
 
     select
@@ -24,7 +30,8 @@ order_events as (
         ordered_at as event_at,
         previous_ordered_at as previous_event_at,
         customer_first_ordered_at,
-        cast(null as {{ dbt.type_timestamp() }}) as spell_started_at
+        cast(null as {{ dbt.type_timestamp() }}) as spell_started_at,
+        cast(null as {{ dbt.type_string() }}) as alert_outcome
     from orders
 
 ),
@@ -40,7 +47,8 @@ entry_events as (
         -- the previous reactivation is the start of the previous spell, unless that was the first
         case when spell_number > 2 then previous_started_at end as previous_event_at,
         cast(null as {{ dbt.type_timestamp() }}) as customer_first_ordered_at,
-        started_at as spell_started_at
+        started_at as spell_started_at,
+        cast(null as {{ dbt.type_string() }}) as alert_outcome
     from spells
 
 ),
@@ -56,9 +64,26 @@ churn_events as (
         -- every spell before a later one has churned
         previous_active_until as previous_event_at,
         cast(null as {{ dbt.type_timestamp() }}) as customer_first_ordered_at,
-        started_at as spell_started_at
+        started_at as spell_started_at,
+        cast(null as {{ dbt.type_string() }}) as alert_outcome
     from spells
     where is_churned
+
+),
+
+alert_events as (
+
+    select
+        customer_id,
+        'churn_alert' as event_type,
+        spell_number,
+        cast(null as {{ money_type() }}) as net_amount,
+        alert_at as event_at,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_event_at,
+        cast(null as {{ dbt.type_timestamp() }}) as customer_first_ordered_at,
+        cast(null as {{ dbt.type_timestamp() }}) as spell_started_at,
+        outcome as alert_outcome
+    from alerts
 
 ),
 
@@ -69,6 +94,8 @@ final as (
     select * from entry_events
     union all
     select * from churn_events
+    union all
+    select * from alert_events
 
 )
 

@@ -1,0 +1,36 @@
+with
+
+alerts as (
+
+    select * from {{ ref('int_churn_alerts_raised') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+final as (
+
+    select
+        alerts.alert_id,
+        alerts.order_id,
+        alerts.customer_id,
+        alerts.outcome,
+        customers.value_tier,
+        customers.rfm_segment,
+        customers.value_at_risk,
+        alerts.is_won_back_in_response_window,
+        alerts.ordered_at,
+        alerts.alert_at,
+        alerts.respond_by,
+        alerts.resolved_at
+    from alerts
+    inner join customers
+        on alerts.customer_id = customers.customer_id
+
+)
+
+select * from final
