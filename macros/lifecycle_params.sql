@@ -73,8 +73,13 @@
     {%- set direction = "asc" if higher_is_better else "desc" -%}
     cast(
         floor(
-            (5 * count(*) over (order by {{ value_expr }} {{ direction }} range between unbounded preceding and current row)
-            + count(*) over () - 1)
+            (
+                5 * count(*) over (
+                    order by {{ value_expr }} {{ direction }}
+                    range between unbounded preceding and current row
+                )
+                + count(*) over () - 1
+            )
             * 1.0 / count(*) over ()
         ) as {{ dbt.type_int() }}
     )

@@ -73,7 +73,12 @@
     {% set present = [] %}
     {% if execute %}
         {% if path is none %}
-            {% set columns = adapter.get_columns_in_relation(relation) | map(attribute="name") | list %}
+            {#- Before `dbt seed` has loaded the demo data (e.g. `dbt compile`), assume the contract's columns. -#}
+            {% if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none %}
+                {% set columns = raw_order_columns().keys() | list %}
+            {% else %}
+                {% set columns = adapter.get_columns_in_relation(relation) | map(attribute="name") | list %}
+            {% endif %}
         {% else %}
             {% set columns = run_query("select * from " ~ from_clause ~ " limit 0").column_names %}
         {% endif %}

@@ -29,3 +29,9 @@
     {% endif %}
     {{ return("UTC" if tz | upper in ("UTC", "ETC/UTC", "Z") else tz) }}
 {% endmacro %}
+
+
+{% macro days_between(start_expr, end_expr) %}
+    {#- Days (with fractions) from one timestamp to a later one: dbt.datediff in seconds / 86,400. -#}
+    ({{ dbt.datediff(start_expr, end_expr, "second") }} / 86400.0)
+{% endmacro %}

@@ -62,8 +62,8 @@ states as (
         {{ lifecycle_state_at(
             'metrics_as_of', 'last_ordered_at', 'current_spell_started_at', 'current_spell_number'
         ) | indent(8) }} as current_state,
-        floor({{ dbt.datediff('last_ordered_at', 'metrics_as_of', 'second') }} / 86400.0) as recency_days,
-        {{ dbt.datediff('first_ordered_at', 'metrics_as_of', 'second') }} / 86400.0 as tenure_days
+        floor({{ days_between('last_ordered_at', 'metrics_as_of') }}) as recency_days,
+        {{ days_between('first_ordered_at', 'metrics_as_of') }} as tenure_days
     from current_spells
 
 ),
@@ -89,9 +89,13 @@ valued as (
         *,
         cast(floor((f_score + m_score + 1) / 2.0) as {{ dbt.type_int() }}) as fm_score,
         case
-            when customers_at_or_above_monetary <= {{ value.high_share }} * customer_count + 1e-9 then 'high'
-            when customers_at_or_above_monetary
-                <= {{ value.high_share + value.medium_share }} * customer_count + 1e-9 then 'medium'
+            when
+                customers_at_or_above_monetary <= {{ value.high_share }} * customer_count + 1e-9
+                then 'high'
+            when
+                customers_at_or_above_monetary
+                <= {{ value.high_share + value.medium_share }} * customer_count + 1e-9
+                then 'medium'
             else 'low'
         end as value_tier,
         {{ safe_divide('net_revenue', 'order_count') }} as average_order_value,

@@ -1,6 +1,6 @@
-{#- One row per dated lifecycle fact (order, new, reactivation, churn), dated on its calendar day in var
-    `reporting_timezone`: the grain at which MetricFlow counts distinct customers, which do not add up across
-    days. -#}
+{#- One row per dated lifecycle fact of METRICS.md §3 (order, new, reactivation, churn; other rows of the union,
+    such as churn alerts, are left out), dated on its calendar day in var `reporting_timezone`: the grain at which
+    MetricFlow counts distinct customers, which do not add up across days. -#}
 
 with
 
@@ -20,6 +20,7 @@ final as (
         {{ truncate_to_grain("day", "event_at") }} as event_date,
         event_at
     from events
+    where event_type in ('order', 'new', 'reactivation', 'churn')
 
 )
 

@@ -19,7 +19,8 @@ final as (
         spell_number,
         case when event_type = 'churn' then 'churn' else 'start' end as boundary_type,
         {{ truncate_to_grain("day", "event_at") }} as boundary_date,
-        event_at as boundary_at
+        event_at as boundary_at,
+        {{ truncate_to_grain("day", "spell_started_at") }} as spell_start_date
     from events
     where event_type in ('new', 'reactivation', 'churn')
 

@@ -15,6 +15,13 @@ metrics as (
 
 ),
 
+cohort_grains as (
+
+    select distinct grain
+    from cohorts
+
+),
+
 cohort_sizes as (
 
     select
@@ -34,13 +41,13 @@ final as (
         metrics.new_customers,
         cohort_sizes.cohort_size
     from metrics
+    inner join cohort_grains
+        on metrics.grain = cohort_grains.grain
     left join cohort_sizes
         on
             metrics.grain = cohort_sizes.grain
             and metrics.period_start = cohort_sizes.cohort_period_start
-    where
-        metrics.grain in (select distinct grain from cohorts)
-        and coalesce(cohort_sizes.cohort_size, 0) <> metrics.new_customers
+    where coalesce(cohort_sizes.cohort_size, 0) <> metrics.new_customers
 
 )
 

@@ -23,13 +23,21 @@ active_now as (
 
 ),
 
+days as (
+
+    select
+        customers_at_end,
+        row_number() over (order by period_start desc) as days_before_as_of
+    from metrics
+    where grain = 'day'
+
+),
+
 last_day as (
 
     select customers_at_end
-    from metrics
-    where
-        grain = 'day'
-        and period_start = (select max(period_start) from metrics where grain = 'day')
+    from days
+    where days_before_as_of = 1
 
 ),
 

@@ -29,9 +29,11 @@ final as (
     select expected_grains.grain
     from expected_grains
     where
-        exists (select 1 from orders)
+        exists (select 1 as found from orders)
         and not exists (
-            select 1 from metrics where metrics.grain = expected_grains.grain
+            select 1 as found
+            from metrics
+            where metrics.grain = expected_grains.grain
         )
 
 )

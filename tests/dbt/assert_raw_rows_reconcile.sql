@@ -21,13 +21,39 @@ rejected as (
 
 ),
 
+version_counts as (
+
+    select
+        count(*) as raw_rows,
+        sum(case when is_superseded then 1 else 0 end) as superseded_rows
+    from order_versions
+
+),
+
+valid_counts as (
+
+    select count(*) as valid_rows
+    from orders
+
+),
+
+rejected_counts as (
+
+    select count(*) as rejected_rows
+    from rejected
+
+),
+
 counts as (
 
     select
-        (select count(*) from order_versions) as raw_rows,
-        (select count(*) from orders) as valid_rows,
-        (select count(*) from order_versions where is_superseded) as superseded_rows,
-        (select count(*) from rejected) as rejected_rows
+        version_counts.raw_rows,
+        valid_counts.valid_rows,
+        version_counts.superseded_rows,
+        rejected_counts.rejected_rows
+    from version_counts
+    cross join valid_counts
+    cross join rejected_counts
 
 ),
 

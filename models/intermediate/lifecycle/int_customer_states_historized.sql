@@ -135,7 +135,9 @@ classified as (
         *,
         case
             when valid_to is null then 'dormant'
-            else {{ lifecycle_state_at('valid_to', 'latest_ordered_at', 'spell_started_at', 'spell_number') | indent(12) }}
+            else {{ lifecycle_state_at(
+                'valid_to', 'latest_ordered_at', 'spell_started_at', 'spell_number'
+            ) | indent(12) }}
         end as lifecycle_state
     from carried
 

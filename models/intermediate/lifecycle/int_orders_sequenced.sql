@@ -56,8 +56,7 @@ final as (
             order by ordered_at, order_id
             rows between unbounded preceding and current row
         ) as spell_number,
-        {{ dbt.datediff('previous_ordered_at', 'ordered_at', 'second') }} / 86400.0
-            as days_since_previous_order,
+        {{ days_between('previous_ordered_at', 'ordered_at') }} as days_since_previous_order,
         net_amount,
         is_spell_start,
         customer_order_number = 1 as is_first_order,

@@ -25,7 +25,8 @@ final as (
         order_versions.updated_at
     from order_versions
     cross join as_of
-    where not order_versions.is_superseded
+    where
+        not order_versions.is_superseded
         and order_versions.rule_failure is null
         and order_versions.ordered_at < as_of.metrics_as_of
 

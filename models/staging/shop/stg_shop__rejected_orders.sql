@@ -26,7 +26,8 @@ final as (
         order_versions.source_row_number
     from order_versions
     cross join as_of
-    where not order_versions.is_superseded
+    where
+        not order_versions.is_superseded
         and (
             order_versions.rule_failure is not null
             or order_versions.ordered_at >= as_of.metrics_as_of
