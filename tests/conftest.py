@@ -21,8 +21,8 @@ from dbt.cli.main import dbtRunner
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RAW_COLUMNS = ("order_id", "customer_id", "ordered_at", "status", "amount", "refunded_amount", "updated_at")
-# Everything but the demo seed, which a build on a test's own orders file does not read.
-NOT_THE_SEED = ("--exclude", "resource_type:seed")
+# Everything but the demo orders seed, which a build on a test's own orders file does not read.
+NOT_THE_SEED = ("--exclude", "raw_orders")
 
 _build_counter = itertools.count()
 
@@ -117,19 +117,20 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def build_from_rows(tmp_path_factory: pytest.TempPathFactory):
     """Build the marts on raw order rows; returns the path of the DuckDB file.
 
-    `build_from_rows(rows, metrics_as_of=None, command="build", **vars)` runs `dbt build` (models and their
-    tests; `command="run"` for models only) on every model, with `orders_path` pointing at a CSV
-    of `rows` (only the raw columns the rows carry, so absent optional columns stay absent).
+    `build_from_rows(rows, metrics_as_of=None, with_tests=True, **vars)` runs `dbt build` (seeds, models and,
+    unless with_tests is false, their unit and data tests) on everything but the demo orders seed, with
+    `orders_path` pointing at a CSV of `rows` (only the raw columns the rows carry, so absent optional columns stay absent).
     """
 
-    def build(rows: Sequence[dict], metrics_as_of: str | None = None, command: str = "build", **dbt_vars) -> Path:
+    def build(rows: Sequence[dict], metrics_as_of: str | None = None, with_tests: bool = True, **dbt_vars) -> Path:
         work_dir = tmp_path_factory.mktemp(f"build{next(_build_counter)}")
         orders_path = write_orders_csv(rows, work_dir / "orders.csv")
         all_vars = {"orders_path": str(orders_path), **dbt_vars}
         if metrics_as_of is not None:
             all_vars["metrics_as_of"] = metrics_as_of
         db_path = work_dir / "lifecycle.duckdb"
-        run_dbt([command, *NOT_THE_SEED], db_path, all_vars)
+        exclude = [*NOT_THE_SEED] if with_tests else [*NOT_THE_SEED, "resource_type:test", "resource_type:unit_test"]
+        run_dbt(["build", *exclude], db_path, all_vars)
         return db_path
 
     return build
