@@ -2,7 +2,7 @@
 PYTHON ?= python3
 DBT ?= dbt
 
-.PHONY: setup demo test lint pytest dbt-build benchmark clean
+.PHONY: setup demo test lint pytest dbt-build benchmark open-alerts clean
 
 setup:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
@@ -24,6 +24,10 @@ lint:
 
 benchmark: setup
 	$(PYTHON) scripts/benchmark.py --customers 1000000
+
+# The retention team's work list as CSV (after `make demo` or any `dbt build`).
+open-alerts:
+	$(PYTHON) scripts/export_open_alerts.py --out reports/open_churn_alerts.csv
 
 clean:
 	rm -rf target logs dbt_packages
