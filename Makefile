@@ -2,7 +2,7 @@
 PYTHON ?= python3
 DBT ?= dbt
 
-.PHONY: setup demo test lint pytest dbt-build benchmark open-alerts clean
+.PHONY: setup demo test lint pytest dbt-build benchmark open-alerts semantic clean
 
 setup:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
@@ -28,6 +28,10 @@ benchmark: setup
 # The retention team's work list as CSV (after `make demo` or any `dbt build`).
 open-alerts:
 	$(PYTHON) scripts/export_open_alerts.py --out reports/open_churn_alerts.csv
+
+# The semantic layer on the demo build: MetricFlow reads target/semantic_manifest.json and target/lifecycle.duckdb.
+semantic: demo
+	mf query --metrics retention_rate,reactivation_rate --group-by metric_time__quarter --order metric_time__quarter
 
 clean:
 	rm -rf target logs dbt_packages
