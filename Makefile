@@ -2,7 +2,7 @@
 PYTHON ?= python3
 DBT ?= dbt
 
-.PHONY: setup demo test lint pytest dbt-build benchmark open-alerts semantic clean
+.PHONY: setup demo test lint pytest dbt-build benchmark open-alerts semantic report clean
 
 setup:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
@@ -32,6 +32,12 @@ open-alerts:
 # The semantic layer on the demo build: MetricFlow reads target/semantic_manifest.json and target/lifecycle.duckdb.
 semantic: demo
 	mf query --metrics retention_rate,reactivation_rate --group-by metric_time__quarter --order metric_time__quarter
+
+# The HTML report of the marts built by `make demo` / `dbt build`: make report [GRAIN=week] [COHORT_GRAIN=quarter]
+GRAIN ?= month
+COHORT_GRAIN ?= month
+report:
+	$(PYTHON) scripts/report.py --grain $(GRAIN) --cohort-grain $(COHORT_GRAIN) --out reports/lifecycle_report.html
 
 clean:
 	rm -rf target logs dbt_packages

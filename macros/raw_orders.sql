@@ -111,10 +111,31 @@
         cast({{ defaults[column] }} as {{ dbt.type_string() }}) as {{ column }},
         {% endif -%}
         {%- endfor -%}
-        {%- if path is not none and (path | lower).endswith(".parquet") and target.type == "duckdb" %}
-        file_row_number + 1 as source_row_number
-        {%- else %}
-        row_number() over () as source_row_number
-        {%- endif %}
+        {{ source_row_number(path) }} as source_row_number
     from {{ from_clause }}
+{% endmacro %}
+
+
+{% macro source_row_number(path) %}
+    {{ return(adapter.dispatch("source_row_number", "customer_lifecycle")(path)) }}
+{% endmacro %}
+
+{% macro default__source_row_number(path) %}
+    {#- 1-based position of a raw row in its input, for "on a tie the later row wins". DuckDB scans a CSV or a
+        table in insertion order; Parquet has an explicit file_row_number. -#}
+    {%- if path is not none and (path | lower).endswith(".parquet") -%}
+        file_row_number + 1
+    {%- else -%}
+        row_number() over ()
+    {%- endif -%}
+{% endmacro %}
+
+{% macro postgres__source_row_number(path) %}
+    {#- A table has no file order. ctid (the physical position) is the load order for most loads, not all: on
+        PostgreSQL give each version of an order a distinct updated_at rather than rely on row order. -#}
+    row_number() over (order by ctid)
+{% endmacro %}
+
+{% macro spark__source_row_number(path) %}
+    row_number() over (order by monotonically_increasing_id())
 {% endmacro %}

@@ -31,8 +31,11 @@ class DbtBuildError(AssertionError):
     """A dbt invocation made by a test did not succeed."""
 
 
-def run_dbt(args: Sequence[str], db_path: Path, dbt_vars: dict | None = None) -> None:
-    """Run one dbt command against the DuckDB file `db_path`; raise DbtBuildError unless every node passed."""
+def run_dbt(
+    args: Sequence[str], db_path: Path, dbt_vars: dict | None = None, target: str = "duckdb", env: dict | None = None
+) -> None:
+    """Run one dbt command against the DuckDB file `db_path` (or another target of profiles.yml, with `env` set
+    around the call); raise DbtBuildError unless every node passed."""
     work_dir = db_path.parent
     command = [
         *args,
@@ -40,20 +43,23 @@ def run_dbt(args: Sequence[str], db_path: Path, dbt_vars: dict | None = None) ->
         "--profiles-dir", str(PROJECT_DIR),
         "--target-path", str(work_dir / "target"),
         "--log-path", str(work_dir / "logs"),
+        "--target", target,
         "--quiet",
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    previous = os.environ.get("DBT_DUCKDB_PATH")
-    os.environ["DBT_DUCKDB_PATH"] = str(db_path)
+    overrides = {"DBT_DUCKDB_PATH": str(db_path), **(env or {})}
+    previous = {name: os.environ.get(name) for name in overrides}
+    os.environ.update(overrides)
     try:
         result = dbtRunner().invoke(command)
     finally:
         _close_dbt_duckdb_connection()
-        if previous is None:
-            os.environ.pop("DBT_DUCKDB_PATH", None)
-        else:
-            os.environ["DBT_DUCKDB_PATH"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     if not result.success:
         failures = []
         if result.exception is not None:
