@@ -23,6 +23,7 @@ alerts as (
 order_events as (
 
     select
+        {{ dbt.concat(["'order:'", "order_id"]) }} as event_id,
         customer_id,
         'order' as event_type,
         spell_number,
@@ -39,6 +40,7 @@ order_events as (
 entry_events as (
 
     select
+        {{ dbt.concat(["case when is_first_spell then 'new:' else 'reactivation:' end", "spell_id"]) }} as event_id,
         customer_id,
         case when is_first_spell then 'new' else 'reactivation' end as event_type,
         spell_number,
@@ -56,6 +58,7 @@ entry_events as (
 churn_events as (
 
     select
+        {{ dbt.concat(["'churn:'", "spell_id"]) }} as event_id,
         customer_id,
         'churn' as event_type,
         spell_number,
@@ -74,6 +77,7 @@ churn_events as (
 alert_events as (
 
     select
+        {{ dbt.concat(["'churn_alert:'", "alert_id"]) }} as event_id,
         customer_id,
         'churn_alert' as event_type,
         spell_number,
