@@ -51,13 +51,8 @@ bounds as (
         cohorts.cohort_period_start,
         cohorts.cohort_size,
         {{ to_reporting_timezone("as_of.metrics_as_of") }} as local_as_of,
-        {{ periods_between(grain, "cohorts.cohort_period_start", truncate_to_grain(grain, "as_of.metrics_as_of")) }}
-        + case
-            when cast({{ truncate_to_grain(grain, "as_of.metrics_as_of") }} as {{ dbt.type_timestamp() }})
-                < {{ to_reporting_timezone("as_of.metrics_as_of") }}
-                then 1
-            else 0
-        end as period_count
+        {{ periods_starting_before(grain, "cohorts.cohort_period_start", "as_of.metrics_as_of") | indent(8) }}
+            as period_count
     from cohorts
     cross join {{ as_of_relation }} as as_of
 

@@ -71,3 +71,16 @@
     {%- set unit, step = grain_step(grain) -%}
     cast({{ dbt.datediff(start_date_expr, end_date_expr, unit) }} / {{ step }} as integer)
 {% endmacro %}
+
+
+{% macro periods_starting_before(grain, first_period_start_expr, instant_expr) %}
+    {#- SQL for the number of periods, from the one starting at first_period_start, that start before a UTC
+        instant (for metrics_as_of: the periods that are published). -#}
+    {%- set instant_period_start = truncate_to_grain(grain, instant_expr) -%}
+    {{ periods_between(grain, first_period_start_expr, instant_period_start) }}
+    + case
+        when cast({{ instant_period_start }} as {{ dbt.type_timestamp() }}) < {{ to_reporting_timezone(instant_expr) }}
+            then 1
+        else 0
+    end
+{% endmacro %}

@@ -20,8 +20,7 @@ bounds as (
 
     select
         {{ truncate_to_grain(grain, "min(events.event_at)") }} as first_period_start,
-        {{ truncate_to_grain(grain, "max(as_of.metrics_as_of)") }} as as_of_period_start,
-        max({{ to_reporting_timezone("as_of.metrics_as_of") }}) as local_as_of
+        max(as_of.metrics_as_of) as metrics_as_of
     from {{ events_relation }} as events
     cross join {{ as_of_relation }} as as_of
 
@@ -32,12 +31,8 @@ period_counts as (
     {#- Periods from the one holding the first valid order to the last one starting before metrics_as_of. -#}
     select
         first_period_start,
-        local_as_of,
-        {{ periods_between(grain, "first_period_start", "as_of_period_start") }}
-        + case
-            when cast(as_of_period_start as {{ dbt.type_timestamp() }}) < local_as_of then 1
-            else 0
-        end as period_count
+        {{ to_reporting_timezone("metrics_as_of") }} as local_as_of,
+        {{ periods_starting_before(grain, "first_period_start", "metrics_as_of") | indent(8) }} as period_count
     from bounds
 
 ),

@@ -99,6 +99,27 @@ def query(db_path: Path, sql: str, params: Sequence | None = None) -> list[dict]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def raw_order(
+    order_id: str,
+    customer_id: str,
+    ordered_at: str,
+    amount: str = "10.00",
+    status: str = "completed",
+    refunded_amount: str = "",
+    updated_at: str = "",
+) -> dict:
+    """One raw order row (text values, the raw contract of METRICS.md §1) for a test's own orders file."""
+    return {
+        "order_id": order_id,
+        "customer_id": customer_id,
+        "ordered_at": ordered_at,
+        "status": status,
+        "amount": amount,
+        "refunded_amount": refunded_amount,
+        "updated_at": updated_at,
+    }
+
+
 def write_orders_csv(rows: Sequence[dict], path: Path) -> Path:
     """Write raw order rows (dicts of text in the raw contract) to a CSV file."""
     present = {column for row in rows for column in row}

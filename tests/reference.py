@@ -61,6 +61,32 @@ from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
 GRAINS = ("day", "week", "month", "quarter", "year")
+
+# The public names of METRICS.md §4: the counts, then the rates, of fct_lifecycle_metrics.
+COUNT_COLUMNS = (
+    "customers_at_start",
+    "customers_at_end",
+    "new_customers",
+    "reactivated_customers",
+    "churned_customers",
+    "reactivation_events",
+    "churn_events",
+    "retained_customers",
+    "old_customers_at_start",
+    "dormant_customers_at_start",
+    "ordering_customers",
+    "repeat_customers",
+    "orders",
+)
+RATE_COLUMNS = (
+    "retention_rate",
+    "base_retention_rate",
+    "reactivation_rate",
+    "dormant_reactivation_rate",
+    "churn_rate",
+    "repeat_purchase_rate",
+    "quick_ratio",
+)
 COHORT_GRAINS = ("week", "month", "quarter")
 STATES = ("dormant", "at_risk", "new", "reactivated", "active")
 

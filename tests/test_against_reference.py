@@ -15,35 +15,11 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, example, given, settings
 
-from conftest import query
-from reference import GRAINS, Params, compute_all
+from conftest import query, raw_order as order
+from reference import COUNT_COLUMNS, GRAINS, RATE_COLUMNS, Params, compute_all
 from strategies import raw_histories
 
 EXAMPLES = int(os.environ.get("LIFECYCLE_HYPOTHESIS_EXAMPLES", "12"))
-COUNT_COLUMNS = (
-    "customers_at_start",
-    "customers_at_end",
-    "new_customers",
-    "reactivated_customers",
-    "churned_customers",
-    "reactivation_events",
-    "churn_events",
-    "retained_customers",
-    "old_customers_at_start",
-    "dormant_customers_at_start",
-    "ordering_customers",
-    "repeat_customers",
-    "orders",
-)
-RATE_COLUMNS = (
-    "retention_rate",
-    "base_retention_rate",
-    "reactivation_rate",
-    "dormant_reactivation_rate",
-    "churn_rate",
-    "repeat_purchase_rate",
-    "quick_ratio",
-)
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -51,34 +27,22 @@ SETTINGS = settings(
 )
 
 
-def _row(order_id, customer_id, ordered_at, status="completed", amount="10.00", refunded_amount="", updated_at=""):
-    return {
-        "order_id": order_id,
-        "customer_id": customer_id,
-        "ordered_at": ordered_at,
-        "status": status,
-        "amount": amount,
-        "refunded_amount": refunded_amount,
-        "updated_at": updated_at,
-    }
-
-
 # Fixed edge cases, run before the random ones: a gap of exactly D days next to one of D days and a second,
 # orders on period boundaries and at the same instant, and a customer whose every order is rejected.
 EDGE_HISTORY = [
-    _row("1", "gap_d", "2024-01-10 00:00:00"),
-    _row("2", "gap_d", "2024-04-09 00:00:00"),
-    _row("3", "gap_d_plus", "2024-01-10 00:00:00"),
-    _row("4", "gap_d_plus", "2024-04-09 00:00:01"),
-    _row("5", "boundary", "2024-03-31T23:59:59Z"),
-    _row("6", "boundary", "2024-04-01 00:00:00"),
-    _row("7", "boundary", "2024-07-01T08:00:00+08:00"),
-    _row("8", "same_instant", "2024-01-01 00:00:00"),
-    _row("9", "same_instant", "2024-01-01 00:00:00"),
-    _row("10", "rejected_only", "2024-02-02 10:00:00", status="cancelled"),
-    _row("11", "rejected_only", "2024-02-03 10:00:00", amount="5.00", refunded_amount="5.00"),
-    _row("12", "rejected_only", "not a date"),
-    _row("4", "gap_d_plus", "2024-04-09 00:00:01", amount="12.00", updated_at="2024-04-10 00:00:00"),
+    order("1", "gap_d", "2024-01-10 00:00:00"),
+    order("2", "gap_d", "2024-04-09 00:00:00"),
+    order("3", "gap_d_plus", "2024-01-10 00:00:00"),
+    order("4", "gap_d_plus", "2024-04-09 00:00:01"),
+    order("5", "boundary", "2024-03-31T23:59:59Z"),
+    order("6", "boundary", "2024-04-01 00:00:00"),
+    order("7", "boundary", "2024-07-01T08:00:00+08:00"),
+    order("8", "same_instant", "2024-01-01 00:00:00"),
+    order("9", "same_instant", "2024-01-01 00:00:00"),
+    order("10", "rejected_only", "2024-02-02 10:00:00", status="cancelled"),
+    order("11", "rejected_only", "2024-02-03 10:00:00", amount="5.00", refunded_amount="5.00"),
+    order("12", "rejected_only", "not a date"),
+    order("4", "gap_d_plus", "2024-04-09 00:00:01", amount="12.00", updated_at="2024-04-10 00:00:00"),
 ]
 
 

@@ -29,9 +29,9 @@ from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_d
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 
-from conftest import NOT_THE_SEED, PROJECT_DIR, query, run_dbt, write_orders_csv
+from conftest import NOT_THE_SEED, PROJECT_DIR, query, raw_order as order, run_dbt, write_orders_csv
+from reference import COUNT_COLUMNS, GRAINS, RATE_COLUMNS
 
-GRAINS = ("day", "week", "month", "quarter", "year")
 SEMANTIC_MODELS = (
     "fct_lifecycle_daily",
     "fct_lifecycle_events",
@@ -40,29 +40,7 @@ SEMANTIC_MODELS = (
 )
 
 # Every count and rate of METRICS.md §4, by its public name: each is a MetricFlow metric of the same name.
-CONTRACT_COLUMNS = (
-    "customers_at_start",
-    "customers_at_end",
-    "new_customers",
-    "reactivated_customers",
-    "churned_customers",
-    "reactivation_events",
-    "churn_events",
-    "retained_customers",
-    "old_customers_at_start",
-    "dormant_customers_at_start",
-    "ordering_customers",
-    "repeat_customers",
-    "orders",
-    "net_revenue",
-    "retention_rate",
-    "base_retention_rate",
-    "reactivation_rate",
-    "dormant_reactivation_rate",
-    "churn_rate",
-    "repeat_purchase_rate",
-    "quick_ratio",
-)
+CONTRACT_COLUMNS = (*COUNT_COLUMNS, "net_revenue", *RATE_COLUMNS)
 # Metrics with no column of their own, as an expression over fct_lifecycle_metrics.
 HELPER_METRICS = {"base_lost_customers": "customers_at_start - retained_customers"}
 # The Chinese names METRICS.md gives.
@@ -297,11 +275,6 @@ def test_the_readme_mf_command_runs_on_a_built_database(semantic_db: Path, tmp_p
         for name in ("retention_rate", "reactivation_rate"):
             value = float(row[name]) if row[name] not in ("", "None") else None
             assert same_figure(value, fct_row[name]), (fct_row["period_start"], name, row[name], fct_row[name])
-
-
-def order(order_id: str, customer_id: str, ordered_at: str) -> dict:
-    return {"order_id": order_id, "customer_id": customer_id, "ordered_at": ordered_at, "status": "completed",
-            "amount": "10.00"}
 
 
 def test_worked_examples_1_and_2_through_metricflow(tmp_path: Path) -> None:

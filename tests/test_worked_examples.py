@@ -6,17 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from conftest import query
-
-
-def order(order_id: str, customer_id: str, ordered_at: str, amount: str = "10.00") -> dict:
-    return {
-        "order_id": order_id,
-        "customer_id": customer_id,
-        "ordered_at": ordered_at,
-        "status": "completed",
-        "amount": amount,
-    }
+from conftest import query, raw_order as order
 
 
 def metrics_row(db_path, grain: str, period_start: date) -> dict:

@@ -1,0 +1,303 @@
+#!/usr/bin/env python
+"""Benchmark the dbt pipeline against the hand-written reference query, and check they agree.
+
+1. Generate a clean Parquet orders file with scripts/generate_orders.py (reused if
+   already in the work directory: the generator is deterministic).
+2. Time `dbt run` of the project on it (wall time, peak RSS of the dbt process).
+3. Time scripts/benchmark_reference.sql in a fresh DuckDB process, materialising the result.
+4. Compare main.fct_lifecycle_metrics with the reference result column by column
+   (counts exactly, net_revenue to the cent, rates to 1e-9).
+5. Print a Markdown table of the timings.
+
+Exit status: 0 when the mart matches, 1 when it differs, 2 when something could not run.
+dbt's artifacts and logs, the database and the reference result go to the work directory.
+
+Usage: python scripts/benchmark.py --customers 1000000 [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import duckdb
+
+SCRIPTS_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = SCRIPTS_DIR.parent
+REFERENCE_SQL = SCRIPTS_DIR / "benchmark_reference.sql"
+MART = "fct_lifecycle_metrics"
+
+KEY_COLUMNS = ["grain", "period_start"]
+EXACT_COLUMNS = [
+    "period_end",
+    "is_complete",
+    "customers_at_start",
+    "customers_at_end",
+    "new_customers",
+    "reactivated_customers",
+    "churned_customers",
+    "reactivation_events",
+    "churn_events",
+    "retained_customers",
+    "old_customers_at_start",
+    "dormant_customers_at_start",
+    "ordering_customers",
+    "repeat_customers",
+    "orders",
+]
+MONEY_COLUMNS = ["net_revenue"]
+RATE_COLUMNS = [
+    "retention_rate",
+    "base_retention_rate",
+    "reactivation_rate",
+    "dormant_reactivation_rate",
+    "churn_rate",
+    "repeat_purchase_rate",
+    "quick_ratio",
+]
+MONEY_TOLERANCE = 0.005
+RATE_TOLERANCE = 1e-9
+
+# Runs in a fresh interpreter so that its peak RSS is its own: argv = sql file, output parquet.
+REFERENCE_RUNNER = """
+import json, sys, time
+import duckdb
+sql = open(sys.argv[1]).read()
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
+started = time.perf_counter()
+con.execute("create table reference as " + sql)
+seconds = time.perf_counter() - started
+con.execute("copy reference to '" + sys.argv[2].replace("'", "''") + "' (format parquet)")
+print(json.dumps({"seconds": seconds}))
+"""
+
+
+@dataclass
+class Measurement:
+    """Wall time and peak resident memory of one child process."""
+
+    seconds: float
+    peak_mb: float
+    returncode: int
+    stdout: str
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=1_000_000, help="customers to generate (default 1,000,000)")
+    parser.add_argument("--workdir", type=Path, default=None, help="work directory (default: a new temp dir)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument("--dormancy-days", type=int, default=90, help="lifecycle_dormancy_days (default 90)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="dbt project to run (default: this repo)")
+    return parser.parse_args(argv)
+
+
+def run_measured(command: list[str], log: Path, cwd: Path | None = None,
+                 env: dict[str, str] | None = None) -> Measurement:
+    """Run a command; return its wall time and peak RSS (from wait4, so for this child only).
+
+    stderr, then stdout, are written to `log`; stdout is also returned.
+    """
+    started = time.perf_counter()
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=out, text=True)
+        assert process.stdout is not None
+        stdout = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        out.write(stdout)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Measurement(seconds, usage.ru_maxrss / 1024, process.returncode, stdout)  # ru_maxrss: KiB on Linux
+
+
+def generate_orders(customers: int, seed: int, workdir: Path) -> Path:
+    """Write (or reuse) the clean Parquet orders file for this size and seed."""
+    path = workdir / f"orders_{customers}_{seed}.parquet"
+    if path.exists():
+        print(f"reusing {path}", file=sys.stderr)
+        return path
+    command = [sys.executable, str(SCRIPTS_DIR / "generate_orders.py"),
+               "--customers", str(customers), "--seed", str(seed), "--out", str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def default_metrics_as_of(orders_path: Path) -> str:
+    """00:00 UTC of the day after the latest order (every row of a clean file is valid)."""
+    con = duckdb.connect()
+    (day,) = con.execute(
+        "select (max(ordered_at::timestamp)::date + 1)::varchar from read_parquet(?)", [str(orders_path)]
+    ).fetchone()
+    return day
+
+
+def render_reference_sql(orders_path: Path, metrics_as_of: str, dormancy_days: int) -> str:
+    """Fill the placeholders of benchmark_reference.sql for this file."""
+    parquet = orders_path.suffix.lower() == ".parquet"
+    return REFERENCE_SQL.read_text().format(
+        reader="read_parquet" if parquet else "read_csv",
+        file_position="file_row_number" if parquet else "row_number() over ()",
+        orders_path=str(orders_path).replace("'", "''"),
+        metrics_as_of=metrics_as_of,
+        dormancy_days=dormancy_days,
+    )
+
+
+def run_dbt(args: argparse.Namespace, orders_path: Path, metrics_as_of: str, database: Path) -> Measurement:
+    """Run `dbt seed` (untimed, in case models need seeds) then time `dbt run` on the orders file."""
+    database.unlink(missing_ok=True)
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(database)}
+    dbt_vars = {"orders_path": str(orders_path), "metrics_as_of": metrics_as_of}
+    if args.dormancy_days != 90:
+        dbt_vars["lifecycle_dormancy_days"] = args.dormancy_days
+    dbt = [sys.executable, "-m", "dbt.cli.main"]
+    # artifacts and logs go to the work directory, not over the project's target/ and logs/
+    common = ["--vars", json.dumps(dbt_vars), "--target-path", str(args.workdir / "target"),
+              "--log-path", str(args.workdir / "logs")]
+    if (args.project_dir / "packages.yml").exists() and not (args.project_dir / "dbt_packages").exists():
+        subprocess.run([*dbt, "deps"], cwd=args.project_dir, env=env, check=True)  # untimed
+    seed = run_measured([*dbt, "seed", *common], args.workdir / "dbt_seed.log", cwd=args.project_dir, env=env)
+    if seed.returncode != 0:
+        fail(f"dbt seed failed ({seed.returncode}):\n{seed.stdout[-3000:]}")
+    run = run_measured([*dbt, "run", *common], args.workdir / "dbt_run.log", cwd=args.project_dir, env=env)
+    if run.returncode != 0:
+        fail(f"dbt run failed ({run.returncode}):\n{run.stdout[-3000:]}")
+    return run
+
+
+def run_reference(orders_path: Path, metrics_as_of: str, dormancy_days: int,
+                  workdir: Path) -> tuple[Measurement, float, Path]:
+    """Time the reference query in a fresh process; return the measurement, query seconds and result file."""
+    sql_path = workdir / "reference.sql"
+    sql_path.write_text(render_reference_sql(orders_path, metrics_as_of, dormancy_days))
+    result_path = workdir / "reference.parquet"
+    measured = run_measured([sys.executable, "-c", REFERENCE_RUNNER, str(sql_path), str(result_path)],
+                            workdir / "reference.log")
+    if measured.returncode != 0:
+        fail(f"reference query failed, see {workdir / 'reference.log'}")
+    return measured, json.loads(measured.stdout)["seconds"], result_path
+
+
+def find_mart(con: duckdb.DuckDBPyConnection) -> str:
+    """Qualified name of fct_lifecycle_metrics in the attached dbt database (schema main preferred)."""
+    schemas = [row[0] for row in con.execute(
+        "select table_schema from information_schema.tables where table_catalog = 'bench' and table_name = ? "
+        "order by table_schema <> 'main', table_schema",
+        [MART],
+    ).fetchall()]
+    if not schemas:
+        fail(f"{MART} not found in the dbt database")
+    return f'bench."{schemas[0]}".{MART}'
+
+
+def mismatch_condition(column: str) -> str:
+    """SQL that is true when the mart (m) and the reference (r) disagree on a column."""
+    m, r = f"m.{column}", f"r.{column}"
+    if column in EXACT_COLUMNS:
+        return f"{m} is distinct from {r}"
+    tolerance = MONEY_TOLERANCE if column in MONEY_COLUMNS else f"{RATE_TOLERANCE} * greatest(1, abs({r}::double))"
+    return f"({m} is null) <> ({r} is null) or abs({m}::double - {r}::double) > {tolerance}"
+
+
+def compare(database: Path, reference_path: Path) -> list[str]:
+    """Compare the mart with the reference result; return one message per difference."""
+    con = duckdb.connect()
+    con.execute(f"attach '{database}' as bench (read_only)")
+    mart = find_mart(con)
+    mart_columns = {row[0] for row in con.execute(f"describe {mart}").fetchall()}
+    problems = [f"column {c} missing from {mart}"
+                for c in KEY_COLUMNS + EXACT_COLUMNS + MONEY_COLUMNS + RATE_COLUMNS if c not in mart_columns]
+    if problems:
+        return problems
+    joined = f"""
+        {mart} as m
+        full join read_parquet('{reference_path}') as r
+            on m.grain = r.grain and m.period_start = r.period_start
+    """
+    (only_mart, only_reference, total) = con.execute(f"""
+        select count(*) filter (where r.grain is null), count(*) filter (where m.grain is null), count(*)
+        from {joined}
+    """).fetchone()
+    if only_mart or only_reference:
+        problems.append(f"periods only in the mart: {only_mart}, only in the reference: {only_reference}")
+    for column in EXACT_COLUMNS + MONEY_COLUMNS + RATE_COLUMNS:
+        bad, example = con.execute(f"""
+            select
+                count(*),
+                any_value(coalesce(m.grain, r.grain) || ' ' || coalesce(m.period_start, r.period_start)
+                    || ': mart ' || coalesce(m.{column}::varchar, 'NULL')
+                    || ', reference ' || coalesce(r.{column}::varchar, 'NULL')),
+            from {joined}
+            where m.grain is not null and r.grain is not null and ({mismatch_condition(column)})
+        """).fetchone()
+        if bad:
+            problems.append(f"{column}: {bad} of {total} periods differ, e.g. {example}")
+    return problems
+
+
+def count_orders(orders_path: Path) -> int:
+    """Number of rows (orders) of the generated file."""
+    return duckdb.connect().execute("select count(*) from read_parquet(?)", [str(orders_path)]).fetchone()[0]
+
+
+def markdown_table(customers: int, orders: int, dbt: Measurement, reference: Measurement,
+                   reference_seconds: float) -> str:
+    """The timings as a Markdown table."""
+    header = ["customers", "orders", "dbt run s", "dbt peak MB", "reference query s", "reference peak MB",
+              "ratio (dbt / reference)"]
+    row = [f"{customers:,}", f"{orders:,}", f"{dbt.seconds:.1f}", f"{dbt.peak_mb:.0f}", f"{reference_seconds:.1f}",
+           f"{reference.peak_mb:.0f}", f"{dbt.seconds / reference_seconds:.1f}"]
+    return "\n".join([
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" for _ in header) + "|",
+        "| " + " | ".join(row) + " |",
+    ])
+
+
+def fail(message: str) -> NoReturn:
+    """Print a message and exit with status 2 (could not measure)."""
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, run both, compare, report."""
+    args = parse_args(argv)
+    args.workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="lifecycle_bench_"))).resolve()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    args.project_dir = args.project_dir.resolve()
+    orders_path = generate_orders(args.customers, args.seed, args.workdir)
+    metrics_as_of = default_metrics_as_of(orders_path)
+    print(f"workdir {args.workdir}, metrics_as_of {metrics_as_of}", file=sys.stderr)
+
+    database = args.workdir / "bench.duckdb"
+    dbt = run_dbt(args, orders_path, metrics_as_of, database)
+    reference, reference_seconds, reference_path = run_reference(
+        orders_path, metrics_as_of, args.dormancy_days, args.workdir
+    )
+    problems = compare(database, reference_path)
+
+    print(markdown_table(args.customers, count_orders(orders_path), dbt, reference, reference_seconds))
+    print("\n(reference query s: the query alone inside its process; "
+          f"the whole process took {reference.seconds:.1f} s; dbt run s: the whole `dbt run`)")
+    if problems:
+        print(f"\n{MART} differs from the reference:", file=sys.stderr)
+        for problem in problems:
+            print(f"- {problem}", file=sys.stderr)
+        return 1
+    print(f"\n{MART} matches the reference on every column.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
