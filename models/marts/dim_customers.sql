@@ -109,17 +109,50 @@ valued as (
 
 ),
 
+scores as (
+
+    select 1 as score
+    union all
+    select 2 as score
+    union all
+    select 3 as score
+    union all
+    select 4 as score
+    union all
+    select 5 as score
+
+),
+
+segment_cells as (
+
+    -- the 25 (r_score, fm_score) cells, each with the first segment of the map that holds it
+    select
+        r_scores.score as r_score,
+        fm_scores.score as fm_score,
+        rfm_map.rfm_segment,
+        row_number() over (
+            partition by r_scores.score, fm_scores.score order by rfm_map.priority
+        ) as segment_preference
+    from scores as r_scores
+    cross join scores as fm_scores
+    inner join rfm_map
+        on
+            r_scores.score between rfm_map.r_score_min and rfm_map.r_score_max
+            and fm_scores.score between rfm_map.fm_score_min and rfm_map.fm_score_max
+
+),
+
 segmented as (
 
     select
         valued.*,
-        rfm_map.rfm_segment,
-        row_number() over (partition by valued.customer_id order by rfm_map.priority) as segment_preference
+        segment_cells.rfm_segment
     from valued
-    left join rfm_map
+    left join segment_cells
         on
-            valued.r_score between rfm_map.r_score_min and rfm_map.r_score_max
-            and valued.fm_score between rfm_map.fm_score_min and rfm_map.fm_score_max
+            valued.r_score = segment_cells.r_score
+            and valued.fm_score = segment_cells.fm_score
+            and segment_cells.segment_preference = 1
 
 ),
 
@@ -149,7 +182,6 @@ final as (
         last_ordered_at,
         current_spell_started_at
     from segmented
-    where segment_preference = 1
 
 )
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+{#- A table: the marts, the events and the state timeline all read the spells; computing them once is cheaper. -#}
 {%- set params = lifecycle_params() -%}
 
 with
