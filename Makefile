@@ -20,7 +20,7 @@ pytest:
 	$(PYTHON) -m pytest tests -q
 
 lint:
-	sqlfluff lint models tests/dbt analyses
+	sqlfluff lint models tests/dbt
 
 benchmark: setup
 	$(PYTHON) scripts/benchmark.py --customers 1000000
