@@ -111,15 +111,7 @@ valued as (
 
 scores as (
 
-    select 1 as score
-    union all
-    select 2 as score
-    union all
-    select 3 as score
-    union all
-    select 4 as score
-    union all
-    select 5 as score
+    {{ rfm_scores() | indent(4) }}
 
 ),
 

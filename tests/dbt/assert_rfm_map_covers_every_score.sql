@@ -11,15 +11,7 @@ segments as (
 
 scores as (
 
-    select 1 as score
-    union all
-    select 2 as score
-    union all
-    select 3 as score
-    union all
-    select 4 as score
-    union all
-    select 5 as score
+    {{ rfm_scores() | indent(4) }}
 
 ),
 
