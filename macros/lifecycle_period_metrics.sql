@@ -5,8 +5,9 @@
 {% macro default__lifecycle_period_metrics(grain, events_relation, as_of_relation) %}
 {#- Every column of METRICS.md §4 for one grain, as a query with one row per period.
 
-    Flows (new, reactivation and churn events, orders) are counted where they are dated; stocks (customers at
-    start and end, old customers) are running sums of the flows of earlier periods. A customer is active at t
+    Flows (new, reactivation and churn events, orders, churn alerts) are counted where they are dated, in one
+    pass over the events; stocks (customers at start and end, old customers) are running sums of the flows of
+    earlier periods. A customer is active at t
     when a spell has started before t and ends at or after t, so
         customers_at_start = entries before period_start - churns before period_start,
         customers_at_end   = customers_at_start + entries in the period - churns in the period.
@@ -15,38 +16,6 @@
 {%- set is_first_in_period = "(previous_event_at is null or "
     ~ truncate_to_grain(grain, "previous_event_at") ~ " < " ~ period_start ~ ")" -%}
 with
-
-bounds as (
-
-    select
-        {{ truncate_to_grain(grain, "min(events.event_at)") }} as first_period_start,
-        max(as_of.metrics_as_of) as metrics_as_of
-    from {{ events_relation }} as events
-    cross join {{ as_of_relation }} as as_of
-
-),
-
-period_counts as (
-
-    {#- Periods from the one holding the first valid order to the last one starting before metrics_as_of. -#}
-    select
-        first_period_start,
-        {{ to_reporting_timezone("metrics_as_of") }} as local_as_of,
-        {{ periods_starting_before(grain, "first_period_start", "metrics_as_of") | indent(8) }} as period_count
-    from bounds
-
-),
-
-periods as (
-
-    select
-        {{ add_periods(grain, "period_index", "first_period_start") }} as period_start,
-        {{ add_periods(grain, "period_index + 1", "first_period_start") }} as period_end,
-        local_as_of
-    from period_counts
-    {{ join_integer_series("period_count", "period_index") }}
-
-),
 
 flows as (
 
@@ -87,6 +56,39 @@ flows as (
         sum(case when alert_outcome = 'open' then 1 else 0 end) as open_alerts
     from {{ events_relation }}
     group by {{ period_start }}
+
+),
+
+bounds as (
+
+    {#- The first period is the one holding the first event (the first valid order). -#}
+    select
+        min(flows.period_start) as first_period_start,
+        max(as_of.metrics_as_of) as metrics_as_of
+    from flows
+    cross join {{ as_of_relation }} as as_of
+
+),
+
+period_counts as (
+
+    {#- Periods from the one holding the first valid order to the last one starting before metrics_as_of. -#}
+    select
+        first_period_start,
+        {{ to_reporting_timezone("metrics_as_of") }} as local_as_of,
+        {{ periods_starting_before(grain, "first_period_start", "metrics_as_of") | indent(8) }} as period_count
+    from bounds
+
+),
+
+periods as (
+
+    select
+        {{ add_periods(grain, "period_index", "first_period_start") }} as period_start,
+        {{ add_periods(grain, "period_index + 1", "first_period_start") }} as period_end,
+        local_as_of
+    from period_counts
+    {{ join_integer_series("period_count", "period_index") }}
 
 ),
 
