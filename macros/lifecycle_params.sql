@@ -67,20 +67,21 @@
 {% endmacro %}
 
 
-{% macro quintile_score(value_expr, higher_is_better=true) %}
-    {#- 1 to 5 by quintile of a value across all rows, 5 for the best; equal values always get equal scores.
-        The score is ceil(5 * k / n), k = rows with a value no better than this one, in integer arithmetic. -#}
+{% macro quintile_score_from_counts(count_expr, value_expr, higher_is_better=true) %}
+    {#- Over one row per distinct value with its number of rows (count_expr): the 1 to 5 score by quintile of
+        that value, 5 for the best; equal values always get equal scores. The score is ceil(5 * k / n), with k
+        the rows whose value is no better and n all rows, in integer arithmetic. -#}
     {%- set direction = "asc" if higher_is_better else "desc" -%}
     cast(
         floor(
             (
-                5 * count(*) over (
+                5 * sum({{ count_expr }}) over (
                     order by {{ value_expr }} {{ direction }}
-                    range between unbounded preceding and current row
+                    rows between unbounded preceding and current row
                 )
-                + count(*) over () - 1
+                + sum({{ count_expr }}) over () - 1
             )
-            * 1.0 / count(*) over ()
+            * 1.0 / sum({{ count_expr }}) over ()
         ) as {{ dbt.type_int() }}
     )
 {% endmacro %}

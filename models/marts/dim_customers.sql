@@ -68,18 +68,85 @@ states as (
 
 ),
 
+recency_counts as (
+
+    -- scores come from the distribution of each value (one row per distinct value), joined back: the same
+    -- quintiles as ranking every customer, at the cost of a group by instead of a sort of all customers
+    select
+        recency_days,
+        count(*) as customers
+    from states
+    group by recency_days
+
+),
+
+recency_scores as (
+
+    select
+        recency_days,
+        {{ quintile_score_from_counts('customers', 'recency_days', higher_is_better=false) }} as r_score
+    from recency_counts
+
+),
+
+frequency_counts as (
+
+    select
+        order_count,
+        count(*) as customers
+    from states
+    group by order_count
+
+),
+
+frequency_scores as (
+
+    select
+        order_count,
+        {{ quintile_score_from_counts('customers', 'order_count') }} as f_score
+    from frequency_counts
+
+),
+
+monetary_counts as (
+
+    select
+        net_revenue,
+        count(*) as customers
+    from states
+    group by net_revenue
+
+),
+
+monetary_scores as (
+
+    select
+        net_revenue,
+        {{ quintile_score_from_counts('customers', 'net_revenue') }} as m_score,
+        sum(customers) over (
+            order by net_revenue desc rows between unbounded preceding and current row
+        ) as customers_at_or_above_monetary,
+        sum(customers) over () as customer_count
+    from monetary_counts
+
+),
+
 scored as (
 
     select
-        *,
-        {{ quintile_score('recency_days', higher_is_better=false) }} as r_score,
-        {{ quintile_score('order_count') }} as f_score,
-        {{ quintile_score('net_revenue') }} as m_score,
-        count(*) over (
-            order by net_revenue desc range between unbounded preceding and current row
-        ) as customers_at_or_above_monetary,
-        count(*) over () as customer_count
+        states.*,
+        recency_scores.r_score,
+        frequency_scores.f_score,
+        monetary_scores.m_score,
+        monetary_scores.customers_at_or_above_monetary,
+        monetary_scores.customer_count
     from states
+    inner join recency_scores
+        on states.recency_days = recency_scores.recency_days
+    inner join frequency_scores
+        on states.order_count = frequency_scores.order_count
+    inner join monetary_scores
+        on states.net_revenue = monetary_scores.net_revenue
 
 ),
 
