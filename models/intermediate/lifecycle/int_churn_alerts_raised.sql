@@ -16,7 +16,7 @@ as_of as (
 
 ),
 
-alerts as (
+candidates as (
 
     select
         orders.order_id,
@@ -29,12 +29,17 @@ alerts as (
         {{ dbt.dateadd('day', params.dormancy_days, 'orders.ordered_at') }} as dormant_after
     from orders
     cross join as_of
+
+),
+
+alerts as (
+
+    -- no other order within A days, and the alert instant already reached
+    select *
+    from candidates
     where
-        (
-            orders.next_ordered_at is null
-            or orders.next_ordered_at > {{ dbt.dateadd('day', params.at_risk_days, 'orders.ordered_at') }}
-        )
-        and {{ dbt.dateadd('day', params.at_risk_days, 'orders.ordered_at') }} < as_of.metrics_as_of
+        (next_ordered_at is null or next_ordered_at > alert_at)
+        and alert_at < metrics_as_of
 
 ),
 

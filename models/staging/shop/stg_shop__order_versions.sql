@@ -28,7 +28,7 @@ parsed as (
         {{ parse_timestamp_utc('ordered_at_text') }} as ordered_at,
         {{ parse_timestamp_utc('updated_at_text') }} as updated_at,
         {{ parse_decimal('amount_text') }} as amount,
-        coalesce({{ parse_decimal('refunded_amount_text') }}, 0) as refunded_amount
+        {{ parse_decimal('refunded_amount_text') }} as parsed_refunded_amount
     from trimmed
 
 ),
@@ -37,6 +37,7 @@ ranked as (
 
     select
         *,
+        coalesce(parsed_refunded_amount, 0) as refunded_amount,
         case
             when order_id is null then 1
             else row_number() over (
@@ -64,7 +65,7 @@ checked as (
                 then 'status not counted'
             when amount_text is null then 'missing amount'
             when amount is null then 'unparseable amount'
-            when refunded_amount_text is not null and {{ parse_decimal('refunded_amount_text') }} is null
+            when refunded_amount_text is not null and parsed_refunded_amount is null
                 then 'unparseable refunded_amount'
             when amount < 0 then 'negative amount'
             when amount - refunded_amount <= 0 then 'fully refunded'
