@@ -23,11 +23,8 @@
 
 
 {% macro reporting_timezone() %}
-    {% set tz = var("reporting_timezone", "UTC") | string %}
-    {% if not modules.re.match("^[A-Za-z0-9_+/-]+$", tz) %}
-        {{ exceptions.raise_compiler_error("reporting_timezone must be an IANA zone name such as 'UTC' or 'Asia/Shanghai', got '" ~ tz ~ "'") }}
-    {% endif %}
-    {{ return("UTC" if tz | upper in ("UTC", "ETC/UTC", "Z") else tz) }}
+    {#- var `reporting_timezone`, validated: period boundaries are calendar boundaries in this zone. -#}
+    {{ return(validated_timezone("reporting_timezone")) }}
 {% endmacro %}
 
 

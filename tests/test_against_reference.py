@@ -62,7 +62,7 @@ def compare_with_reference(db_path, rows, metrics_as_of: datetime | None, params
         """
         select
             (select count(*) from stg_shop__orders) as valid_rows,
-            (select count(*) from stg_shop__order_versions where is_superseded) as superseded_rows,
+            (select count(*) from base_shop__order_versions where is_superseded) as superseded_rows,
             (select count(*) from stg_shop__rejected_orders) as rejected_rows
         """,
     )[0]

@@ -17,7 +17,7 @@ def orders_file(tmp_path_factory):
 
 def compile_error(tmp_path, dbt_vars: dict) -> str:
     with pytest.raises(DbtBuildError) as failure:
-        run_dbt(["compile", "--select", "stg_shop__order_versions", "int_orders_sequenced", "fct_lifecycle_metrics"],
+        run_dbt(["compile", "--select", "base_shop__order_versions", "int_orders_sequenced", "fct_lifecycle_metrics"],
                 tmp_path / "errors.duckdb", dbt_vars)
     return str(failure.value)
 

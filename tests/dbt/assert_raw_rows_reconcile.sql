@@ -5,7 +5,7 @@ with
 
 order_versions as (
 
-    select * from {{ ref('stg_shop__order_versions') }}
+    select * from {{ ref('base_shop__order_versions') }}
 
 ),
 

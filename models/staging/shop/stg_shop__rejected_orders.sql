@@ -2,7 +2,7 @@ with
 
 order_versions as (
 
-    select * from {{ ref('stg_shop__order_versions') }}
+    select * from {{ ref('base_shop__order_versions') }}
 
 ),
 
@@ -23,7 +23,9 @@ final as (
         order_versions.amount_text,
         order_versions.refunded_amount_text,
         order_versions.updated_at_text,
-        order_versions.source_row_number
+        order_versions.source_file,
+        order_versions.source_line_number,
+        order_versions.raw_line
     from order_versions
     cross join as_of
     where

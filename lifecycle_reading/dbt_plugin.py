@@ -1,0 +1,69 @@
+"""dbt-duckdb plugin: loads a raw source table from the user's files inside `dbt build`.
+
+profiles.yml registers it for the duckdb target (`plugins: [{module: lifecycle_reading.dbt_plugin}]`); a source
+table whose meta says `plugin: lifecycle_reading` is (re)loaded from its files whenever a model reads it, into the
+source's schema and name, so that it is an ordinary, declared dbt source (freshness included). Its meta:
+
+    contract: orders                 # which raw contract (lifecycle_reading.contracts)
+    path: "{{ var('orders_path') }}" # file or glob; empty = the bundled demo data
+    columns: "{{ var('orders_columns') | tojson }}"
+    encoding: "{{ var('orders_encoding') }}"
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.duckdb.utils import SourceConfig
+from dbt.adapters.events.logging import AdapterLogger
+
+from lifecycle_reading.contracts import CONTRACTS
+from lifecycle_reading.files import InputError, ReadOptions, reader
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DEMO_FILES = {"orders": PROJECT_DIR / "data" / "demo" / "raw_orders.csv"}
+UNSET = ("", "none", "null")
+
+logger = AdapterLogger("DuckDB")
+
+
+def _unset(value: Any) -> bool:
+    return value is None or str(value).strip().lower() in UNSET
+
+
+def options_from_meta(meta: dict[str, Any]) -> ReadOptions:
+    """ReadOptions from a source's meta (values arrive as rendered text from the sources yml)."""
+    contract_name = str(meta.get("contract", "orders"))
+    if contract_name not in CONTRACTS:
+        raise InputError(f"unknown raw contract '{contract_name}'; known: {', '.join(CONTRACTS)}")
+    contract = CONTRACTS[contract_name]
+    path = meta.get("path")
+    path = str(DEMO_FILES[contract_name]) if _unset(path) else str(path).strip()
+    columns = meta.get("columns")
+    if isinstance(columns, str):
+        columns = None if _unset(columns) else json.loads(columns)
+    encoding = meta.get("encoding")
+    return ReadOptions(
+        contract=contract,
+        path=path,
+        columns=columns or {},
+        encoding="utf-8" if _unset(encoding) else str(encoding),
+    )
+
+
+class Plugin(BasePlugin):
+    def load(self, source_config: SourceConfig):
+        try:
+            options = options_from_meta(source_config.meta)
+            stream = reader(options)
+        except InputError as error:
+            # One line, raised where dbt reports the model that reads the source.
+            raise RuntimeError(str(error)) from None
+        logger.info(f"Reading {source_config.table_name()} from {options.path}")
+        return stream
+
+    def default_materialization(self) -> str:
+        return "table"
