@@ -62,7 +62,10 @@ class Plugin(BasePlugin):
         except InputError as error:
             # One line, raised where dbt reports the model that reads the source.
             raise RuntimeError(str(error)) from None
-        logger.info(f"Reading {source_config.table_name()} from {options.path}")
+        # dbt-duckdb writes the table under source_config.table_name() unquoted; the database is the file's own
+        # (its name comes from the file name and may be a keyword, e.g. offset.duckdb), so leave it out.
+        source_config.database = None
+        logger.info(f"Reading raw {options.contract.name} into {source_config.table_name()} from {options.path}")
         return stream
 
     def default_materialization(self) -> str:

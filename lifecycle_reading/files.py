@@ -86,6 +86,7 @@ def input_files(options: ReadOptions) -> list[str]:
         if not files:
             raise InputError(f"{options.var('path')} '{path}' matches no file")
     else:
+        file_kind(path, options)
         if not os.path.isfile(path):
             raise InputError(f"{options.var('path')} '{path}' is not a file")
         files = [path]
@@ -102,7 +103,7 @@ def file_kind(name: str, options: ReadOptions) -> str:
     if lower.endswith(CSV_SUFFIXES):
         return "csv"
     raise InputError(
-        f"{options.var('path')} must name .csv, .csv.gz or .parquet files, got '{name}'"
+        f"{options.var('path')} must name a .csv, .csv.gz or .parquet file (or a glob of them), got '{name}'"
     )
 
 

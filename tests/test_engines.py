@@ -1,4 +1,5 @@
-"""The same models on PostgreSQL: built from the same demo seed, every mart equals the DuckDB build.
+"""The same models on PostgreSQL: built from the same demo data, loaded by scripts/load_orders.py into the raw
+source, every mart equals the DuckDB build.
 
 Needs the PostgreSQL server of these machines (127.0.0.1:5432, trust auth, database `test`); `.ci/run` starts it
 when it is down. Outside CI the test is skipped when no server answers.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
+import sys
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from conftest import query, run_dbt
+from conftest import PROJECT_DIR, query, run_dbt
 
 psycopg2 = pytest.importorskip("psycopg2")
 
@@ -37,11 +40,22 @@ def postgres_schema(tmp_path_factory):
             raise AssertionError(f"PostgreSQL is not reachable on 127.0.0.1:5432 in CI: {error}") from error
         pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({error})")
     schema = f"lifecycle_test_{uuid.uuid4().hex[:8]}"
+    raw_schema = f"{schema}_raw"
     work_dir = tmp_path_factory.mktemp("postgres")
-    run_dbt(["build"], work_dir / "unused.duckdb", target="postgres", env={"PGSCHEMA": schema})
-    yield schema
-    with psycopg2.connect(**CONNECTION) as connection, connection.cursor() as cursor:
-        cursor.execute(f"drop schema if exists {schema} cascade")
+    loaded = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "load_orders.py"), "--target", "postgres", "--schema", raw_schema],
+        capture_output=True, text=True, check=False,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert "loaded 12,594 raw lines" in loaded.stdout
+    try:
+        run_dbt(["build"], work_dir / "unused.duckdb", {"raw_schema": raw_schema}, target="postgres",
+                env={"PGSCHEMA": schema})
+        yield schema
+    finally:
+        with psycopg2.connect(**CONNECTION) as connection, connection.cursor() as cursor:
+            cursor.execute(f"drop schema if exists {schema} cascade")
+            cursor.execute(f"drop schema if exists {raw_schema} cascade")
 
 
 def postgres_rows(schema: str, table: str) -> list[dict]:
@@ -84,9 +98,9 @@ def test_postgres_marts_equal_duckdb(demo_db, postgres_schema, table):
 
 
 def test_postgres_rejects_the_same_rows(demo_db, postgres_schema):
-    """The same rows are rejected for the same reasons. Their source_row_number may differ: a PostgreSQL table has
-    no file order (ctid order is only usually the load order), see the `source_row_number` macro."""
-    columns = "order_id, customer_id, status, reason, ordered_at_text, amount_text, refunded_amount_text, updated_at_text"
+    """The same lines are rejected for the same reasons, with the same line numbers and raw text."""
+    columns = ("order_id, customer_id, status, reason, ordered_at_text, amount_text, refunded_amount_text, "
+               "updated_at_text, source_line_number, raw_line")
 
     def rows(fetched: list[dict]) -> list[tuple]:
         return sorted(tuple(str(row[column.strip()]) for column in columns.split(",")) for row in fetched)

@@ -29,7 +29,7 @@ from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_d
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 
-from conftest import NOT_THE_SEED, PROJECT_DIR, query, raw_order as order, run_dbt, write_orders_csv
+from conftest import PROJECT_DIR, query, raw_order as order, run_dbt, write_orders_csv
 from reference import COUNT_COLUMNS, GRAINS, RATE_COLUMNS
 
 SEMANTIC_MODELS = (
@@ -140,8 +140,8 @@ def semantic_manifest(db_path: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def semantic_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project built on the demo data (the session's `demo_db`), or on a synthetic file without the seed."""
-    if (PROJECT_DIR / "seeds" / "raw_orders.csv").exists():
+    """The project built on the demo data (the session's `demo_db`), or on a synthetic file without the demo data."""
+    if (PROJECT_DIR / "data" / "demo" / "raw_orders.csv").exists():
         return request.getfixturevalue("demo_db")
     work_dir = tmp_path_factory.mktemp("semantic")
     orders_path = work_dir / "orders.csv"
@@ -151,7 +151,7 @@ def semantic_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         check=True, capture_output=True,
     )
     db_path = work_dir / "lifecycle.duckdb"
-    run_dbt(["build", *NOT_THE_SEED], db_path, {"orders_path": str(orders_path)})
+    run_dbt(["build"], db_path, {"orders_path": str(orders_path)})
     return db_path
 
 

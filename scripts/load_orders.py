@@ -1,0 +1,133 @@
+"""Load a raw orders file into the warehouse's raw source table, with the reading rules of the DuckDB build.
+
+On DuckDB `dbt build` reads the files itself (var `orders_path`). On PostgreSQL the raw orders are the declared
+source `shop.raw_orders` (schema var `raw_schema`, default `shop_raw`): this script fills it, replacing its
+contents in one transaction, through the same reading layer (encodings, column mapping, malformed lines kept with
+their reason and line number). Then a plain `dbt build --target postgres` builds everything from it.
+
+    python scripts/load_orders.py                                   # the bundled demo data
+    python scripts/load_orders.py exports/orders.csv --target postgres \
+        --vars '{orders_encoding: gb18030, orders_columns: {order_id: 订单编号, customer_id: 买家会员名}}'
+
+Connection: the libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (defaults 127.0.0.1, 5432,
+postgres, no password, test), as in profiles.yml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_DIR))
+
+from lifecycle_reading.contracts import CONTRACTS  # noqa: E402
+from lifecycle_reading.dbt_plugin import DEMO_FILES  # noqa: E402
+from lifecycle_reading.files import InputError, ReadOptions, read_batches  # noqa: E402
+
+POSTGRES_TYPES = [
+    (pa.types.is_string, "text"),
+    (pa.types.is_large_string, "text"),
+    (pa.types.is_boolean, "boolean"),
+    (pa.types.is_integer, "bigint"),
+    (pa.types.is_floating, "double precision"),
+    (pa.types.is_decimal, "numeric"),
+    (pa.types.is_date, "date"),
+]
+
+
+def postgres_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamptz" if arrow_type.tz else "timestamp"
+    for check, name in POSTGRES_TYPES:
+        if check(arrow_type):
+            return name
+    return "text"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", nargs="?", help="a .csv, .csv.gz or .parquet file or glob (default: the demo data)")
+    parser.add_argument("--target", default=os.environ.get("DBT_TARGET", "postgres"), help="postgres (default)")
+    parser.add_argument("--vars", default="{}", help="dbt-style vars: orders_columns, orders_encoding, raw_schema")
+    parser.add_argument("--schema", help="schema of the raw source (default: var raw_schema, else shop_raw)")
+    parser.add_argument("--contract", default="orders", choices=sorted(CONTRACTS), help="which raw source")
+    return parser.parse_args(argv)
+
+
+def read_options(args: argparse.Namespace, dbt_vars: dict) -> ReadOptions:
+    contract = CONTRACTS[args.contract]
+    path = args.path or dbt_vars.get(f"{contract.name}_path") or str(DEMO_FILES[contract.name])
+    return ReadOptions(
+        contract=contract,
+        path=str(path),
+        columns=dbt_vars.get(f"{contract.name}_columns") or {},
+        encoding=dbt_vars.get(f"{contract.name}_encoding") or "utf-8",
+    )
+
+
+def load_postgres(options: ReadOptions, schema: str, table: str) -> int:
+    import psycopg2
+
+    arrow_schema, batches = read_batches(options)
+    columns = ", ".join(f'"{field.name}" {postgres_type(field.type)}' for field in arrow_schema)
+    connection = psycopg2.connect(
+        host=os.environ.get("PGHOST", "127.0.0.1"),
+        port=int(os.environ.get("PGPORT", "5432")),
+        user=os.environ.get("PGUSER", "postgres"),
+        password=os.environ.get("PGPASSWORD", ""),
+        dbname=os.environ.get("PGDATABASE", "test"),
+    )
+    rows = 0
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f'create schema if not exists "{schema}"')
+            cursor.execute(f'drop table if exists "{schema}"."{table}"')
+            cursor.execute(f'create table "{schema}"."{table}" ({columns})')
+            names = ", ".join(f'"{field.name}"' for field in arrow_schema)
+            for batch in batches:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer, lineterminator="\n")
+                for row in zip(*(column.to_pylist() for column in batch.columns)):
+                    writer.writerow(["\\N" if value is None else value for value in row])
+                buffer.seek(0)
+                cursor.copy_expert(
+                    f'copy "{schema}"."{table}" ({names}) from stdin with (format csv, null \'\\N\')', buffer
+                )
+                rows += batch.num_rows
+    finally:
+        connection.close()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    dbt_vars = yaml.safe_load(args.vars) or {}
+    schema = args.schema or dbt_vars.get("raw_schema") or "shop_raw"
+    table = f"raw_{args.contract}"
+    try:
+        options = read_options(args, dbt_vars)
+        if args.target == "postgres":
+            rows = load_postgres(options, schema, table)
+        elif args.target == "duckdb":
+            print("on duckdb, dbt build reads the files itself: dbt build --vars '{orders_path: ...}'")
+            return 0
+        else:
+            print(f"load_orders.py: target '{args.target}' is not supported yet (postgres)", file=sys.stderr)
+            return 2
+    except InputError as error:
+        print(f"load_orders.py: {error}", file=sys.stderr)
+        return 2
+    print(f"loaded {rows:,} raw lines from {options.path} into {args.target} {schema}.{table}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

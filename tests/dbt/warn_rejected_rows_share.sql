@@ -1,0 +1,60 @@
+{{ config(severity='warn') }}
+-- Warns when more than var `rejected_rows_warn_share` (default 1 %) of the raw rows is rejected. Returns one row
+-- with the counts and the top reasons; the same message is logged when the test runs.
+{%- set max_share = var('rejected_rows_warn_share', 0.01) -%}
+{%- if max_share is not number or max_share < 0 or max_share > 1 -%}
+    {{ exceptions.raise_compiler_error("rejected_rows_warn_share must be a number between 0 and 1, got '" ~ max_share ~ "'") }}
+{%- endif -%}
+{%- set ns = namespace(message='') -%}
+{%- if execute -%}
+    {%- set summary = rejected_rows_summary() -%}
+    {%- if summary is not none -%}
+        {%- set ns.message = summary.message -%}
+        {%- if summary.rejected_rows > max_share * summary.raw_rows -%}
+            {%- do log("WARN rejected rows above rejected_rows_warn_share (" ~ max_share ~ "): " ~ summary.message, info=true) -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endif %}
+
+with
+
+order_versions as (
+
+    select * from {{ ref('base_shop__order_versions') }}
+
+),
+
+rejected as (
+
+    select * from {{ ref('stg_shop__rejected_orders') }}
+
+),
+
+raw_counts as (
+
+    select count(*) as raw_rows
+    from order_versions
+
+),
+
+rejected_counts as (
+
+    select count(*) as rejected_rows
+    from rejected
+
+),
+
+final as (
+
+    select
+        raw_counts.raw_rows,
+        rejected_counts.rejected_rows,
+        '{{ ns.message | replace("'", "''") }}' as message,
+        {{ safe_divide('rejected_counts.rejected_rows', 'raw_counts.raw_rows') }} as rejected_share
+    from raw_counts
+    cross join rejected_counts
+    where rejected_counts.rejected_rows > {{ max_share }} * raw_counts.raw_rows
+
+)
+
+select * from final
