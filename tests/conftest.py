@@ -32,10 +32,16 @@ class DbtBuildError(AssertionError):
 
 
 def run_dbt(
-    args: Sequence[str], db_path: Path, dbt_vars: dict | None = None, target: str = "duckdb", env: dict | None = None
-) -> None:
+    args: Sequence[str],
+    db_path: Path,
+    dbt_vars: dict | None = None,
+    target: str = "duckdb",
+    env: dict | None = None,
+    callbacks: Sequence | None = None,
+):
     """Run one dbt command against the DuckDB file `db_path` (or another target of profiles.yml, with `env` set
-    around the call); raise DbtBuildError unless every node passed."""
+    around the call); raise DbtBuildError unless every node passed (warnings pass). `callbacks` receive dbt's
+    events (event.info.msg is the logged line). Returns dbt's result."""
     work_dir = db_path.parent
     command = [
         *args,
@@ -52,7 +58,7 @@ def run_dbt(
     previous = {name: os.environ.get(name) for name in overrides}
     os.environ.update(overrides)
     try:
-        result = dbtRunner().invoke(command)
+        result = dbtRunner(callbacks=list(callbacks or [])).invoke(command)
     finally:
         _close_dbt_duckdb_connection()
         for name, value in previous.items():
@@ -68,6 +74,7 @@ def run_dbt(
             if str(node_result.status) not in ("success", "pass"):
                 failures.append(f"{node_result.node.unique_id}: {node_result.status} {node_result.message}")
         raise DbtBuildError(f"dbt {' '.join(args)} failed:\n" + "\n".join(failures))
+    return result
 
 
 def _close_dbt_duckdb_connection() -> None:
