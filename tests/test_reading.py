@@ -118,20 +118,21 @@ def test_readme_bad_input_table_matches_the_fixture():
     readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Bad input", 1)[1].split("\n## ", 1)[0]
     table = [line for line in section.splitlines() if line.startswith("| `")]
-    fixture = {}
+    fixture: dict[tuple[str, str], set[str]] = {}
     for _, row in spelling_rows():
-        fixture.setdefault(row["ordered_at"], set()).add(row["expected_outcome"])
-        fixture.setdefault(row["amount"].strip(), set()).add(row["expected_outcome"])
+        for column in ("ordered_at", "amount", "refunded_amount"):
+            fixture.setdefault((column, row[column].strip()), set()).add(row["expected_outcome"])
     listed = 0
     for line in table:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
         spellings = [part.strip("` ") for part in cells[0].split("`, `")]
-        outcome = cells[-1].strip("` ")
+        column = cells[1].split(",")[0].strip()
+        outcome = cells[-1]
+        expected = "valid" if outcome.startswith("read") else outcome.split("`")[1]
         for spelling in spellings:
-            if spelling in fixture:
+            if (column, spelling) in fixture:
                 listed += 1
-                expected = "valid" if outcome.startswith("read") else outcome
-                assert expected in fixture[spelling], (spelling, outcome, fixture[spelling])
+                assert expected in fixture[(column, spelling)], (spelling, outcome, fixture[(column, spelling)])
     assert listed >= 40
     reasons_yml = (PROJECT_DIR / "models" / "staging" / "shop" / "_shop__models.yml").read_text()
     reasons = reasons_yml.split("- name: reason", 1)[1].split("values:", 1)[1].split("- name:", 1)[0]
@@ -342,3 +343,24 @@ def test_messy_files_reconcile_through_dbt(tmp_path_factory, case):
         if reason is not None:
             assert lines[line]["outcome"] == reason
     assert any(" raw rows rejected" in message for message in messages)
+
+
+# --- Volume --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("last_day_orders", "status"), [(40, "warn"), (12, "pass"), (4, "warn")])
+def test_volume_check_warns_outside_the_band_around_the_28_day_median(tmp_path, last_day_orders, status):
+    """29 days of 10 orders, then a last complete day of 40, 12 or 4: the median is 10 and the band [5, 15]."""
+    lines = ["order_id,customer_id,ordered_at,amount"]
+    for day in range(1, 30):
+        lines += [f"o{day}_{n},c{n},2024-01-{day:02d} 12:00,10" for n in range(10)]
+    lines += [f"o30_{n},c{n},2024-01-30 12:00,10" for n in range(last_day_orders)]
+    path = tmp_path / "orders.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = run_dbt(["build", *STAGING], tmp_path / "volume.duckdb",
+                     {"orders_path": str(path), "metrics_as_of": "2024-01-31"})
+    statuses = {node.node.name: str(node.status) for node in result.result.results}
+    assert statuses["warn_orders_volume_out_of_band"] == status
+    if status == "warn":
+        rows = query(tmp_path / "volume.duckdb", "select count(*) as orders from stg_shop__orders")
+        assert rows == [{"orders": 290 + last_day_orders}]
