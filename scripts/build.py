@@ -325,6 +325,20 @@ def pg_schema_exists(cursor, schema: str) -> bool:
     return cursor.fetchone() is not None
 
 
+def pg_failed_build(staging: str) -> str:
+    """Where a failed build is, for the last line: the staging schema, if dbt got as far as creating it."""
+    try:
+        connection = pg_connect()
+        try:
+            with connection, connection.cursor() as cursor:
+                exists = pg_schema_exists(cursor, staging)
+        finally:
+            connection.close()
+    except Exception:  # noqa: BLE001 (the line is still worth printing without it)
+        return f"the failed build, if any, is in schema {staging}"
+    return f"the failed build is left in schema {staging}" if exists else "dbt created no schema"
+
+
 def publish_postgres(dbt_args: list[str]) -> int:
     import psycopg2
     from psycopg2 import sql
@@ -351,8 +365,7 @@ def publish_postgres(dbt_args: list[str]) -> int:
     if INTERRUPTED.signum is not None or code != 0:
         why = (f"interrupted by {signal.Signals(INTERRUPTED.signum).name}" if INTERRUPTED.signum is not None
                else f"dbt build exited {code}")
-        say(f"nothing published ({why}); schema {live} in {where} is unchanged; "
-            f"the failed build is left in schema {staging}")
+        say(f"nothing published ({why}); schema {live} in {where} is unchanged; " + pg_failed_build(staging))
         return 128 + INTERRUPTED.signum if INTERRUPTED.signum is not None else code
 
     connection = None
