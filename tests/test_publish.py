@@ -141,9 +141,10 @@ def test_a_reader_holding_the_file_neither_blocks_the_build_nor_sees_it_half_bui
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert json.loads(reader.stdout.readline()) == before, reader.stderr.read() if reader.poll() is not None else ""
-        build = subprocess.Popen(build_command(work_dir, "--vars", '{metrics_as_of: "2025-07-01"}'),
-                                 cwd=PROJECT_DIR, env=build_env(db_path),
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        log = work_dir / "reader_build.out"
+        with log.open("w") as out:
+            build = subprocess.Popen(build_command(work_dir, "--vars", '{metrics_as_of: "2025-07-01"}'),
+                                     cwd=PROJECT_DIR, env=build_env(db_path), stdout=out, stderr=subprocess.STDOUT)
         # Meanwhile, every new connection sees one whole build: the old one, or (after the rename) the new one.
         seen = set()
         while build.poll() is None:
@@ -153,7 +154,7 @@ def test_a_reader_holding_the_file_neither_blocks_the_build_nor_sees_it_half_bui
             assert relations == tuple(before), relations
             seen.add(str(as_of))
             time.sleep(0.5)
-        output = build.stdout.read()
+        output = log.read_text()
         assert build.returncode == 0, output[-4000:]
         assert output.strip().splitlines()[-1].startswith(f"build.py: published {db_path} ")
         assert seen <= {str(old_as_of), "2025-07-01 00:00:00"} and str(old_as_of) in seen
