@@ -120,6 +120,8 @@ def run_dbt_build(dbt_args: list[str], env: dict[str, str]) -> int:
     preexec = _die_with_parent if sys.platform.startswith("linux") else None
     child = subprocess.Popen(command, env=env, preexec_fn=preexec)  # noqa: PLW1509 (no threads here)
     INTERRUPTED.child = child
+    if INTERRUPTED.signum is not None:  # the signal came while the child was starting
+        child.terminate()
     try:
         while True:
             try:
