@@ -1,14 +1,20 @@
-# The two commands of the README: `make demo` (set up, then build on the demo data) and `make test`.
+# The two commands of the README: `make demo` (set up, then build and publish the demo data) and `make test`.
 PYTHON ?= python3
 DBT ?= dbt
 
-.PHONY: setup demo test lint pytest dbt-build benchmark open-alerts semantic report clean
+.PHONY: setup demo build test lint pytest dbt-build benchmark open-alerts semantic report clean
 
 setup:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
 demo: setup
-	$(DBT) build
+	$(MAKE) --no-print-directory build
+
+# dbt build into a fresh DuckDB file, then one atomic rename over target/lifecycle.duckdb (or DBT_DUCKDB_PATH) on
+# success: readers holding the published file never block the build. make build DBT_ARGS='--vars "{...}"'
+DBT_ARGS ?=
+build:
+	$(PYTHON) scripts/build.py $(DBT_ARGS)
 
 # Every test: the dbt build (models, unit tests and data tests) on the demo data, pytest, and the SQL lint.
 test: setup dbt-build pytest lint
