@@ -1,14 +1,32 @@
 # The two commands of the README: `make demo` (set up, then build and publish the demo data) and `make test`.
-PYTHON ?= python3
-DBT ?= dbt
+# Everything runs in the project's virtual environment .venv (created by `make setup`), so it works where the
+# system Python refuses global pip installs (Debian's externally-managed environment, PEP 668).
+SYSTEM_PYTHON ?= python3
+VENV ?= .venv
+PYTHON ?= $(VENV)/bin/python
+DBT ?= $(VENV)/bin/dbt
+BIN := $(VENV)/bin
+DB ?= $(or $(DBT_DUCKDB_PATH),target/lifecycle.duckdb)
 
-.PHONY: setup demo build test lint pytest dbt-build benchmark open-alerts semantic report clean
+.PHONY: setup demo build test lint pytest dbt-build benchmark open-alerts semantic report clean distclean
 
-setup:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(VENV)/bin/python || $(SYSTEM_PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
 
 demo: setup
 	$(MAKE) --no-print-directory build
+	@echo ""
+	@echo "Done. The marts are in $(DB) (DuckDB; open it read-only, e.g. from a BI tool)."
+	@echo "Next:"
+	@echo "  make report                          the HTML report -> reports/lifecycle_report.html"
+	@echo "  $(PYTHON) scripts/query.py     the last six months of retention (any SQL: scripts/query.py \"select ...\")"
+	@echo "  make open-alerts                     the open churn alerts -> reports/open_churn_alerts.csv"
+	@echo "  your own orders:                     $(PYTHON) scripts/build.py --vars '{orders_path: /path/to/orders.csv}'"
+	@echo "                                       (README \"Bring your own orders\": encodings, column names, time zones)"
 
 # dbt build into a fresh DuckDB file, then one atomic rename over target/lifecycle.duckdb (or DBT_DUCKDB_PATH) on
 # success: readers holding the published file never block the build. make build DBT_ARGS='--vars "{...}"'
@@ -26,24 +44,28 @@ pytest:
 	$(PYTHON) -m pytest tests -q
 
 lint:
-	sqlfluff lint models tests/dbt
+	$(BIN)/sqlfluff lint models tests/dbt
 
 benchmark: setup
 	$(PYTHON) scripts/benchmark.py --customers 1000000
 
 # The retention team's work list as CSV (after `make demo` or any `dbt build`).
-open-alerts:
+open-alerts: setup
 	$(PYTHON) scripts/export_open_alerts.py --out reports/open_churn_alerts.csv
 
 # The semantic layer on the demo build: MetricFlow reads target/semantic_manifest.json and target/lifecycle.duckdb.
 semantic: demo
-	mf query --metrics retention_rate,reactivation_rate --group-by metric_time__quarter --order metric_time__quarter
+	$(BIN)/mf query --metrics retention_rate,reactivation_rate --group-by metric_time__quarter --order metric_time__quarter
 
 # The HTML report of the marts built by `make demo` / `dbt build`: make report [GRAIN=week] [COHORT_GRAIN=quarter]
 GRAIN ?= month
 COHORT_GRAIN ?= month
-report:
+report: setup
 	$(PYTHON) scripts/report.py --grain $(GRAIN) --cohort-grain $(COHORT_GRAIN) --out reports/lifecycle_report.html
 
 clean:
 	rm -rf target logs dbt_packages
+
+# `make clean` keeps the virtual environment; this removes it too.
+distclean: clean
+	rm -rf $(VENV)
