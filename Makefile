@@ -8,7 +8,7 @@ DBT ?= $(VENV)/bin/dbt
 BIN := $(VENV)/bin
 DB ?= $(or $(DBT_DUCKDB_PATH),target/lifecycle.duckdb)
 
-.PHONY: setup demo build test lint pytest dbt-build benchmark open-alerts semantic report clean distclean
+.PHONY: setup demo build test lint pytest dbt-build demo-coverage benchmark open-alerts semantic report clean distclean
 
 setup: $(VENV)/.installed
 
@@ -35,7 +35,11 @@ build:
 	$(PYTHON) scripts/build.py $(DBT_ARGS)
 
 # Every test: the dbt build (models, unit tests and data tests) on the demo data, pytest, and the SQL lint.
-test: setup dbt-build pytest lint
+test: setup dbt-build pytest lint demo-coverage
+
+# The demo data still exercises every lifecycle state, event and edge case (plain SQL, independent of the models).
+demo-coverage: setup
+	$(PYTHON) scripts/check_demo_coverage.py
 
 dbt-build:
 	DBT_DUCKDB_PATH=target/test.duckdb $(DBT) build --target-path target/test

@@ -6,7 +6,7 @@ default parameters (D = 90, A = 60, new_days = 30) and the default
 metrics_as_of (00:00 UTC of the day after the latest order that meets every
 other validity rule). Prints one line per requirement; exits 1 if any is missing.
 
-Usage: python scripts/check_demo_coverage.py [seeds/raw_orders.csv]
+Usage: python scripts/check_demo_coverage.py [data/demo/raw_orders.csv]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "seeds" / "raw_orders.csv"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "demo" / "raw_orders.csv"
 
 PARSED = """
 create table parsed as

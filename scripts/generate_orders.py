@@ -12,7 +12,7 @@ mode); --messy adds format variations, invalid rows and later versions of
 orders (demo / test mode).
 
 Examples:
-    python scripts/generate_orders.py --customers 3000 --seed 20240101 --messy --out seeds/raw_orders.csv
+    python scripts/generate_orders.py --customers 3000 --seed 20240101 --messy --out data/demo/raw_orders.csv
     python scripts/generate_orders.py --customers 10000000 --out /tmp/orders.parquet
 """
 
