@@ -62,3 +62,26 @@
     {% endif %}
     {{ return("") }}
 {% endmacro %}
+
+
+{% macro rejected_rows_warning(max_share) %}
+    {#- For the warn-severity test warn_rejected_rows_share: checks var `rejected_rows_warn_share`, logs
+        "WARN rejected rows above ..." with the summary when the rejected share exceeds it, and returns the
+        summary line ("" before execution or when staging is not built). -#}
+    {% if max_share is not number or max_share < 0 or max_share > 1 %}
+        {{ exceptions.raise_compiler_error(
+            "rejected_rows_warn_share must be a number between 0 and 1, got '" ~ max_share ~ "'"
+        ) }}
+    {% endif %}
+    {% if not execute %}
+        {{ return("") }}
+    {% endif %}
+    {% set summary = rejected_rows_summary() %}
+    {% if summary is none %}
+        {{ return("") }}
+    {% endif %}
+    {% if summary.rejected_rows > max_share * summary.raw_rows %}
+        {% do log("WARN rejected rows above rejected_rows_warn_share (" ~ max_share ~ "): " ~ summary.message, info=true) %}
+    {% endif %}
+    {{ return(summary.message) }}
+{% endmacro %}

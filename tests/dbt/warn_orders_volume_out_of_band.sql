@@ -35,8 +35,8 @@ window_days as (
 
     -- days_back 0 is the last complete day; 1 to 28 the trailing window
     select
-        days_back,
-        {{ dbt.dateadd('day', '-days_back', 'last_complete_day.day_start') }} as day_start
+        integer_series.days_back,
+        {{ dbt.dateadd('day', '-integer_series.days_back', 'last_complete_day.day_start') }} as day_start
     from last_complete_day
     {{ join_integer_series(29, 'days_back') }}
 

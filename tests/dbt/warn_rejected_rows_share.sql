@@ -2,19 +2,7 @@
 -- Warns when more than var `rejected_rows_warn_share` (default 1 %) of the raw rows is rejected. Returns one row
 -- with the counts and the top reasons; the same message is logged when the test runs.
 {%- set max_share = var('rejected_rows_warn_share', 0.01) -%}
-{%- if max_share is not number or max_share < 0 or max_share > 1 -%}
-    {{ exceptions.raise_compiler_error("rejected_rows_warn_share must be a number between 0 and 1, got '" ~ max_share ~ "'") }}
-{%- endif -%}
-{%- set ns = namespace(message='') -%}
-{%- if execute -%}
-    {%- set summary = rejected_rows_summary() -%}
-    {%- if summary is not none -%}
-        {%- set ns.message = summary.message -%}
-        {%- if summary.rejected_rows > max_share * summary.raw_rows -%}
-            {%- do log("WARN rejected rows above rejected_rows_warn_share (" ~ max_share ~ "): " ~ summary.message, info=true) -%}
-        {%- endif -%}
-    {%- endif -%}
-{%- endif %}
+{%- set message = rejected_rows_warning(max_share) %}
 
 with
 
@@ -49,7 +37,7 @@ final as (
     select
         raw_counts.raw_rows,
         rejected_counts.rejected_rows,
-        '{{ ns.message | replace("'", "''") }}' as message,
+        '{{ message | replace("'", "''") }}' as message,
         {{ safe_divide('rejected_counts.rejected_rows', 'raw_counts.raw_rows') }} as rejected_share
     from raw_counts
     cross join rejected_counts
