@@ -9,9 +9,9 @@ distinct_values as (
     -- n = 5, one row each: k = 1 .. 5, so the score is k
     select
         'distinct_values' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored') }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts('cases.row_count', 'cases.value_scored') }} as actual_score
     from (
         values (10, 1, 1), (20, 1, 2), (30, 1, 3), (40, 1, 4), (50, 1, 5)
     ) as cases (value_scored, row_count, expected_score)
@@ -23,9 +23,9 @@ tied_values as (
     -- n = 5, two rows share the worst value: k = 2 for both, ceil(10 / 5) = 2; then k = 3, 4, 5
     select
         'tied_values' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored') }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts('cases.row_count', 'cases.value_scored') }} as actual_score
     from (
         values (1, 2, 2), (2, 1, 3), (3, 1, 4), (4, 1, 5)
     ) as cases (value_scored, row_count, expected_score)
@@ -38,9 +38,11 @@ lower_is_better as (
     -- 113 days: k = 1 -> 1; 77: k = 2 -> 2; 30: 3; 11: 4; 3 days: k = 5 -> 5
     select
         'lower_is_better' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored', higher_is_better=false) }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts(
+            'cases.row_count', 'cases.value_scored', higher_is_better=false
+        ) | indent(8) }} as actual_score
     from (
         values (3, 1, 5), (11, 1, 4), (30, 1, 3), (77, 1, 2), (113, 1, 1)
     ) as cases (value_scored, row_count, expected_score)
@@ -53,9 +55,9 @@ seven_rows as (
     -- ceil(35/7) = 5
     select
         'seven_rows' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored') }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts('cases.row_count', 'cases.value_scored') }} as actual_score
     from (
         values (1, 1, 1), (2, 1, 2), (3, 1, 3), (4, 1, 3), (5, 1, 4), (6, 1, 5), (7, 1, 5)
     ) as cases (value_scored, row_count, expected_score)
@@ -67,9 +69,9 @@ exact_quintiles as (
     -- n = 10, two rows per value: 5 * k / n = 1, 2, 3, 4, 5 exactly; an exact quintile is not rounded up
     select
         'exact_quintiles' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored') }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts('cases.row_count', 'cases.value_scored') }} as actual_score
     from (
         values (1, 2, 1), (2, 2, 2), (3, 2, 3), (4, 2, 4), (5, 2, 5)
     ) as cases (value_scored, row_count, expected_score)
@@ -81,9 +83,9 @@ one_value as (
     -- everybody ties: k = n, score 5
     select
         'one_value' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored') }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts('cases.row_count', 'cases.value_scored') }} as actual_score
     from (
         values (7, 3, 5)
     ) as cases (value_scored, row_count, expected_score)
@@ -96,9 +98,11 @@ uneven_counts_lower_is_better as (
     -- 0 (6 rows) k = 10 -> 5
     select
         'uneven_counts_lower_is_better' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored', higher_is_better=false) }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts(
+            'cases.row_count', 'cases.value_scored', higher_is_better=false
+        ) | indent(8) }} as actual_score
     from (
         values (0, 6, 5), (5, 3, 2), (9, 1, 1)
     ) as cases (value_scored, row_count, expected_score)
@@ -110,9 +114,9 @@ decimal_values as (
     -- monetary of tests/test_customer_marts.py: 40.00 twice (k = 2 -> 2), 100.00 -> 3, 150.00 -> 4, 300.00 -> 5
     select
         'decimal_values' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored') }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts('cases.row_count', 'cases.value_scored') }} as actual_score
     from (
         values (40.00, 2, 2), (100.00, 1, 3), (150.00, 1, 4), (300.00, 1, 5)
     ) as cases (value_scored, row_count, expected_score)
@@ -125,9 +129,9 @@ large_counts as (
     -- (5 * k / n = 1.000005 -> 2); the rest, k = n -> 5
     select
         'large_counts' as case_name,
-        value_scored,
-        expected_score,
-        {{ quintile_score_from_counts('row_count', 'value_scored') }} as actual_score
+        cases.value_scored,
+        cases.expected_score,
+        {{ quintile_score_from_counts('cases.row_count', 'cases.value_scored') }} as actual_score
     from (
         values (1, 200000, 1), (2, 1, 2), (3, 799999, 5)
     ) as cases (value_scored, row_count, expected_score)
