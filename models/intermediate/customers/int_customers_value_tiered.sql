@@ -1,0 +1,79 @@
+{%- set value = customer_value_params() -%}
+{#- Value tier by net revenue and the state-independent CLV columns. predicted_12m_value weighs value_at_risk by
+    the current state, so it is computed in dim_customers, where the state is joined. -#}
+
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_summarized') }}
+
+),
+
+monetary_counts as (
+
+    select
+        net_revenue,
+        count(*) as customers_with_value
+    from customers
+    group by net_revenue
+
+),
+
+monetary_ranks as (
+
+    -- customers with at least this net revenue (the tie included), from the distribution of net revenue
+    select
+        net_revenue,
+        sum(customers_with_value) over (
+            order by net_revenue desc rows between unbounded preceding and current row
+        ) as customers_at_or_above,
+        sum(customers_with_value) over () as customer_count
+    from monetary_counts
+
+),
+
+tiered as (
+
+    select
+        customers.*,
+        case
+            when
+                monetary_ranks.customers_at_or_above <= {{ value.high_share }} * monetary_ranks.customer_count + 1e-9
+                then 'high'
+            when
+                monetary_ranks.customers_at_or_above
+                <= {{ value.high_share + value.medium_share }} * monetary_ranks.customer_count + 1e-9
+                then 'medium'
+            else 'low'
+        end as value_tier
+    from customers
+    inner join monetary_ranks
+        on customers.net_revenue = monetary_ranks.net_revenue
+
+),
+
+valued as (
+
+    select
+        *,
+        {{ safe_divide('net_revenue', 'order_count') }} as average_order_value,
+        order_count / (greatest(tenure_days, {{ value.min_tenure_days }}) / 365.25) as orders_per_year
+    from tiered
+
+),
+
+final as (
+
+    select
+        customer_id,
+        value_tier,
+        net_revenue as historical_clv,
+        average_order_value,
+        orders_per_year,
+        average_order_value * orders_per_year as value_at_risk
+    from valued
+
+)
+
+select * from final
