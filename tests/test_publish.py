@@ -360,8 +360,12 @@ def pg_live_schema():
             raise AssertionError(f"PostgreSQL is not reachable on 127.0.0.1:5432 in CI: {error}") from error
         pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({error})")
     live = f"pubtest_{uuid.uuid4().hex[:8]}"
+    # The raw orders source lives in its own schema, which publishing never swaps.
+    loaded = subprocess.run([sys.executable, str(PROJECT_DIR / "scripts" / "load_orders.py"), "--target", "postgres",
+                             "--schema", f"{live}_raw"], capture_output=True, text=True, check=False)
+    assert loaded.returncode == 0, loaded.stderr
     yield live
-    for schema in (live, f"{live}__staging", f"{live}__previous"):
+    for schema in (live, f"{live}__staging", f"{live}__previous", f"{live}_raw"):
         pg_fetch(f"drop schema if exists {schema} cascade; select 1")
 
 
@@ -382,12 +386,13 @@ def test_postgres_build_swaps_the_staging_schema_in(work_dir, pg_live_schema):
     # An "old build" in the live schema: after the swap, none of it is left.
     pg_fetch(f"create schema {live}; create table {live}.fct_lifecycle_metrics as select 'old build' as marker;"
              f" create table {live}.only_in_the_old_build as select 1 as x; select 1")
-    result = run_build(work_dir, None, "--target", "postgres", PGSCHEMA=live)
+    raw_vars = f"{{raw_schema: {live}_raw}}"
+    result = run_build(work_dir, None, "--target", "postgres", "--vars", raw_vars, PGSCHEMA=live)
     assert result.returncode == 0, explain(result)
     assert last_line(result).startswith(f"build.py: published schema {live} in database test on 127.0.0.1 "
                                         f"(PostgreSQL, swapped in from {live}__staging")
     schemas = {name for (name,) in pg_fetch(f"select nspname from pg_namespace where nspname like '{live}%'")}
-    assert schemas == {live}
+    assert schemas == {live, f"{live}_raw"}
     tables = {name for (name,) in pg_fetch(f"select table_name from information_schema.tables where table_schema = '{live}'")}
     assert "only_in_the_old_build" not in tables
     assert {"fct_lifecycle_metrics", "dim_customers", "fct_cohort_retention", "stg_shop__orders"} <= tables
@@ -397,7 +402,8 @@ def test_postgres_build_swaps_the_staging_schema_in(work_dir, pg_live_schema):
     live_metrics = pg_fetch(f"select * from {live}.fct_lifecycle_metrics order by grain, period_start")
 
     # A failed build leaves the live schema as it is.
-    failed = run_build(work_dir, None, "--target", "postgres", "--vars", "{lifecycle_at_risk_days: 90}", PGSCHEMA=live)
+    failed = run_build(work_dir, None, "--target", "postgres", "--vars",
+                       f"{{raw_schema: {live}_raw, lifecycle_at_risk_days: 90}}", PGSCHEMA=live)
     assert failed.returncode == 2, explain(failed)
     assert last_line(failed) == (f"build.py: nothing published (dbt build exited 2); schema {live} in database test on "
                                  "127.0.0.1 is unchanged; dbt created no schema")
