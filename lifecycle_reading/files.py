@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -218,8 +219,8 @@ def _parquet_batches(files: list[str], options: ReadOptions) -> tuple[pa.Schema,
                 size = batch.num_rows
                 yield pa.RecordBatch.from_arrays(
                     [
-                        pa.array([name] * size, pa.string()),
-                        pa.array(range(row + 1, row + size + 1), pa.int64()),
+                        pa.repeat(pa.scalar(name, pa.string()), size),
+                        pa.array(np.arange(row + 1, row + size + 1, dtype=np.int64)),
                         pa.nulls(size, pa.string()),
                         pa.nulls(size, pa.string()),
                         *batch.columns,
