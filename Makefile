@@ -45,7 +45,7 @@ dbt-build:
 	DBT_DUCKDB_PATH=target/test.duckdb $(DBT) build --target-path target/test
 
 pytest:
-	$(PYTHON) -m pytest tests -q
+	$(PYTHON) -m pytest tests -q --durations=15
 
 lint:
 	$(BIN)/sqlfluff lint models tests/dbt
