@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+{#- A table: dim_customers reads the current state from it and a dozen data tests check it; as a view each of them
+    would recompute the whole timeline. -#}
 {%- set params = lifecycle_params() -%}
 {#- Each customer's lifecycle state (METRICS.md §6) as intervals: the state holds for every instant t with
     valid_from < t <= valid_to (valid_to null: until the customer's next order). Built from the instants at
