@@ -15,16 +15,31 @@
 {% endmacro %}
 
 
-{% macro lifecycle_grains() %}
-    {#- The grains every period metric is published at (var `lifecycle_grains`), validated. -#}
-    {% set grains = var("lifecycle_grains", supported_grains()) %}
+{% macro grains_var(name, default) %}
+    {#- A var naming grains (one grain or a list), each validated; stops on an empty list. -#}
+    {% set grains = var(name, default) %}
     {% if grains is string %}
         {% set grains = [grains] %}
+    {% endif %}
+    {% if grains is none or grains | length == 0 %}
+        {{ exceptions.raise_compiler_error(name ~ " must name at least one grain") }}
     {% endif %}
     {% for grain in grains %}
         {% do validate_grain(grain) %}
     {% endfor %}
     {{ return(grains) }}
+{% endmacro %}
+
+
+{% macro lifecycle_grains() %}
+    {#- The grains every period metric is published at (var `lifecycle_grains`), validated. -#}
+    {{ return(grains_var("lifecycle_grains", supported_grains())) }}
+{% endmacro %}
+
+
+{% macro cohort_grains() %}
+    {#- The grains fct_cohort_retention is published at (var `cohort_grains`), validated. -#}
+    {{ return(grains_var("cohort_grains", ["week", "month", "quarter"])) }}
 {% endmacro %}
 
 
