@@ -43,6 +43,21 @@
 {% endmacro %}
 
 
+{% macro period_grains() %}
+    {#- The grains the period pieces (int_periods_spined, int_period_flows_aggregated,
+        int_period_stocks_accumulated) are built at: those of var `lifecycle_grains`, and day, which the semantic
+        layer's daily fact reads whatever that var says. In the order of supported_grains(). -#}
+    {% set wanted = lifecycle_grains() %}
+    {% set grains = [] %}
+    {% for grain in supported_grains() %}
+        {% if grain in wanted or grain == "day" %}
+            {% do grains.append(grain) %}
+        {% endif %}
+    {% endfor %}
+    {{ return(grains) }}
+{% endmacro %}
+
+
 {% macro grain_step(grain) %}
     {#- A grain as a whole number of a unit every engine can add: weeks are 7 days, quarters 3 months. -#}
     {% set steps = {
