@@ -99,7 +99,7 @@ final as (
         cast(cohort_size as {{ dbt.type_bigint() }}) as cohort_size,
         cast(ordering_customers as {{ dbt.type_bigint() }}) as ordering_customers,
         net_revenue,
-        {{ safe_divide("ordering_customers", "cohort_size") }} as cohort_retention_rate,
+        {{ cohort_retention_rate() }} as cohort_retention_rate,
         {{ safe_divide("net_revenue", "cohort_size") }} as net_revenue_per_customer,
         {{ safe_divide(
             "sum(net_revenue) over (partition by cohort_period_start order by periods_since_first"

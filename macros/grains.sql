@@ -15,14 +15,44 @@
 {% endmacro %}
 
 
-{% macro lifecycle_grains() %}
-    {#- The grains every period metric is published at (var `lifecycle_grains`), validated. -#}
-    {% set grains = var("lifecycle_grains", supported_grains()) %}
+{% macro grains_var(name, default) %}
+    {#- A var naming grains (one grain or a list), each validated; stops on an empty list. -#}
+    {% set grains = var(name, default) %}
     {% if grains is string %}
         {% set grains = [grains] %}
     {% endif %}
+    {% if grains is none or grains | length == 0 %}
+        {{ exceptions.raise_compiler_error(name ~ " must name at least one grain") }}
+    {% endif %}
     {% for grain in grains %}
         {% do validate_grain(grain) %}
+    {% endfor %}
+    {{ return(grains) }}
+{% endmacro %}
+
+
+{% macro lifecycle_grains() %}
+    {#- The grains every period metric is published at (var `lifecycle_grains`), validated. -#}
+    {{ return(grains_var("lifecycle_grains", supported_grains())) }}
+{% endmacro %}
+
+
+{% macro cohort_grains() %}
+    {#- The grains fct_cohort_retention is published at (var `cohort_grains`), validated. -#}
+    {{ return(grains_var("cohort_grains", ["week", "month", "quarter"])) }}
+{% endmacro %}
+
+
+{% macro period_grains() %}
+    {#- The grains the period pieces (int_periods_spined, int_period_flows_aggregated,
+        int_period_stocks_accumulated) are built at: those of var `lifecycle_grains`, and day, which the semantic
+        layer's daily fact reads whatever that var says. In the order of supported_grains(). -#}
+    {% set wanted = lifecycle_grains() %}
+    {% set grains = [] %}
+    {% for grain in supported_grains() %}
+        {% if grain in wanted or grain == "day" %}
+            {% do grains.append(grain) %}
+        {% endif %}
     {% endfor %}
     {{ return(grains) }}
 {% endmacro %}

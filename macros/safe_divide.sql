@@ -1,4 +1,11 @@
 {% macro safe_divide(numerator, denominator) %}
+    {% for name, expression in [("numerator", numerator), ("denominator", denominator)] %}
+        {% if expression is none or (expression is string and expression | trim == "") %}
+            {{ exceptions.raise_compiler_error(
+                "safe_divide needs a SQL expression as its " ~ name ~ ", got '" ~ expression ~ "'"
+            ) }}
+        {% endif %}
+    {% endfor %}
     {{ return(adapter.dispatch("safe_divide", "customer_lifecycle")(numerator, denominator)) }}
 {% endmacro %}
 

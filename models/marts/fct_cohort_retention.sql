@@ -1,5 +1,3 @@
-{%- set cohort_grains = var("cohort_grains", ["week", "month", "quarter"]) -%}
-
 with
 
 orders as (
@@ -14,8 +12,8 @@ as_of as (
 
 ),
 
-{% for grain in cohort_grains %}
-{{ validate_grain(grain) }}_cohorts as (
+{% for grain in cohort_grains() %}
+{{ grain }}_cohorts as (
 
     {{ cohort_retention(grain, "orders", "as_of") | indent(4) }}
 
@@ -24,7 +22,7 @@ as_of as (
 {% endfor %}
 final as (
 
-    {% for grain in cohort_grains -%}
+    {% for grain in cohort_grains() -%}
     select * from {{ grain }}_cohorts
     {% if not loop.last %}union all
     {% endif -%}

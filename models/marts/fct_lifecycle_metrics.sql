@@ -1,32 +1,50 @@
+{#- The period figures of METRICS.md §4 at the grains of var `lifecycle_grains`: the stocks and flows of the period
+    pieces, and each rate through its own macro (macros/metrics/, one file per rate, named as its column). -#}
+{%- set published_grains = "'" ~ lifecycle_grains() | join("', '") ~ "'" %}
+
 with
 
-events as (
+periods as (
 
-    select * from {{ ref('int_lifecycle_events_unioned') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('stg_shop__metrics_as_of') }}
+    select * from {{ ref('int_period_stocks_accumulated') }}
 
 ),
 
-{% for grain in lifecycle_grains() %}
-{{ grain }}_metrics as (
-
-    {{ lifecycle_period_metrics(grain, "events", "as_of") | indent(4) }}
-
-),
-
-{% endfor %}
 final as (
 
-    {% for grain in lifecycle_grains() -%}
-    select * from {{ grain }}_metrics
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
+    select
+        grain,
+        customers_at_start,
+        customers_at_end,
+        new_customers,
+        reactivated_customers,
+        churned_customers,
+        reactivation_events,
+        churn_events,
+        retained_customers,
+        old_customers_at_start,
+        dormant_customers_at_start,
+        ordering_customers,
+        repeat_customers,
+        orders,
+        churn_alerts,
+        won_back_alerts,
+        lapsed_alerts,
+        open_alerts,
+        net_revenue,
+        {{ retention_rate() }} as retention_rate,
+        {{ base_retention_rate() }} as base_retention_rate,
+        {{ reactivation_rate() }} as reactivation_rate,
+        {{ dormant_reactivation_rate() }} as dormant_reactivation_rate,
+        {{ churn_rate() }} as churn_rate,
+        {{ repeat_purchase_rate() }} as repeat_purchase_rate,
+        {{ quick_ratio() }} as quick_ratio,
+        {{ win_back_rate() }} as win_back_rate,
+        is_complete,
+        period_start,
+        period_end
+    from periods
+    where grain in ({{ published_grains }})
 
 )
 

@@ -1,25 +1,13 @@
-{#- The daily fact of the semantic layer: one row per calendar day (in var `reporting_timezone`), computed by the
-    same macro as fct_lifecycle_metrics at grain `day`, whatever var `lifecycle_grains` says. MetricFlow derives
-    every coarser grain from it: stocks with a non-additive dimension (first day for "at start", last day for
-    "at end"), flows as sums. -#}
+{#- The daily fact of the semantic layer: the day rows of the period pieces (int_period_stocks_accumulated), which
+    are built at grain `day` whatever var `lifecycle_grains` says; the same rows as fct_lifecycle_metrics at that
+    grain. MetricFlow derives every coarser grain from it: stocks with a non-additive dimension (first day for
+    "at start", last day for "at end"), flows as sums. -#}
 
 with
 
-events as (
+periods as (
 
-    select * from {{ ref('int_lifecycle_events_unioned') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('stg_shop__metrics_as_of') }}
-
-),
-
-daily as (
-
-    {{ lifecycle_period_metrics("day", "events", "as_of") | indent(4) }}
+    select * from {{ ref('int_period_stocks_accumulated') }}
 
 ),
 
@@ -37,7 +25,8 @@ final as (
         orders,
         net_revenue,
         is_complete
-    from daily
+    from periods
+    where grain = 'day'
 
 )
 
