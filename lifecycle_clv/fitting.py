@@ -194,13 +194,12 @@ def fit_bg_nbd(data: pd.DataFrame, settings: Settings, fitted_on: str,
     customers = len(data)
     repeat = int((data["frequency"] > 0).sum())
     if customers == 0:
-        return Fit("bg_nbd", fitted_on, None, NOT_FITTED, "no customers to fit on")
+        reason = ("no customer made a first purchase before the calibration end (var clv_holdout_days = "
+                  f"{settings.holdout_days:,} leaves no history to fit on)" if fitted_on == "calibration"
+                  else "no customers to fit on")
+        return Fit("bg_nbd", fitted_on, None, NOT_FITTED, reason)
     if repeat < settings.min_repeat_customers:
-        return Fit(
-            "bg_nbd", fitted_on, None, NOT_FITTED,
-            f"only {repeat:,} of {customers:,} customers have a repeat purchase day (var clv_min_repeat_customers"
-            f" = {settings.min_repeat_customers:,})", customers,
-        )
+        return Fit("bg_nbd", fitted_on, None, NOT_FITTED, _too_few_repeat(repeat, customers, settings), customers)
     sample = _ordered(deterministic_sample(data, settings.fit_max_customers))
     try:
         with warnings.catch_warnings():
@@ -231,11 +230,8 @@ def fit_gamma_gamma(data: pd.DataFrame, settings: Settings, fitted_on: str,
     repeat = data[data["frequency"] > 0]
     customers = len(repeat)
     if customers < max(settings.min_repeat_customers, 2):
-        return Fit(
-            "gamma_gamma", fitted_on, None, NOT_FITTED,
-            f"only {customers:,} customers have a repeat purchase day (var clv_min_repeat_customers = "
-            f"{settings.min_repeat_customers:,})", customers,
-        )
+        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED, _too_few_repeat(customers, len(data), settings),
+                   customers)
     spend = repeat["mean_repeat_value"].to_numpy(dtype=float)
     if not np.all(np.isfinite(spend)) or np.any(spend <= 0):
         return Fit("gamma_gamma", fitted_on, None, NOT_FITTED,
@@ -275,6 +271,11 @@ def fit_gamma_gamma(data: pd.DataFrame, settings: Settings, fitted_on: str,
 def _failure(error: Exception) -> str:
     first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
     return f"the fit failed: {type(error).__name__}: {first_line[:300]}"
+
+
+def _too_few_repeat(repeat: int, customers: int, settings: Settings) -> str:
+    return (f"only {repeat:,} of {customers:,} customers have a repeat purchase day (var clv_min_repeat_customers "
+            f"= {settings.min_repeat_customers:,})")
 
 
 def _fitted_message(customers: int, fitted: int) -> str:
