@@ -39,14 +39,10 @@
 
 
 {% macro customer_value_params() %}
-    {#- The vars of the customer-value columns of dim_customers, checked once. -#}
+    {#- The vars of the value tiers of dim_customers, checked once. -#}
     {% set params = {
         "high_share": var("value_tier_high_share", 0.2),
         "medium_share": var("value_tier_medium_share", 0.3),
-        "min_tenure_days": var("clv_min_tenure_days", 30),
-        "state_weights": var("clv_state_weights", {
-            "new": 1.0, "active": 1.0, "reactivated": 1.0, "at_risk": 0.5, "dormant": 0.0
-        }),
     } %}
     {% if params.high_share is not number or params.medium_share is not number
         or params.high_share <= 0 or params.medium_share < 0 or params.high_share + params.medium_share > 1 %}
@@ -55,13 +51,5 @@
             ~ params.high_share ~ " and " ~ params.medium_share
         ) }}
     {% endif %}
-    {% if params.min_tenure_days is not number or params.min_tenure_days <= 0 %}
-        {{ exceptions.raise_compiler_error("clv_min_tenure_days must be a positive number, got '" ~ params.min_tenure_days ~ "'") }}
-    {% endif %}
-    {% for state in ["new", "active", "reactivated", "at_risk", "dormant"] %}
-        {% if state not in params.state_weights or params.state_weights[state] is not number %}
-            {{ exceptions.raise_compiler_error("clv_state_weights must give a number for state '" ~ state ~ "'") }}
-        {% endif %}
-    {% endfor %}
     {{ return(params) }}
 {% endmacro %}

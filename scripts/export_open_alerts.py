@@ -2,7 +2,9 @@
 
     python scripts/export_open_alerts.py [--db target/lifecycle.duckdb] [--out reports/open_churn_alerts.csv]
 
-Reads the DuckDB file read-only; rows are in priority order (most value at risk first).
+Reads the DuckDB file read-only; rows are in priority order: the most value at stake first — the customer's
+predicted_clv (BG/NBD and Gamma-Gamma, over var clv_horizon_days), by historical_clv when the model is not fitted —
+and the columns include predicted_clv and probability_alive.
 """
 
 from __future__ import annotations

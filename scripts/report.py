@@ -2,13 +2,17 @@
 """Write a self-contained HTML report of the customer lifecycle marts (one file, works offline).
 
 Reads the marts of a built project (`dbt build` first) from its DuckDB file, opened read-only:
-fct_lifecycle_metrics, fct_cohort_retention, dim_customers and stg_shop__metrics_as_of. Draws four plotly
-charts (plotly.js inlined in the page) and a table of the latest complete period's headline figures:
+fct_lifecycle_metrics, fct_cohort_retention, dim_customers, clv_model_parameters, fct_clv_holdout_validation and
+stg_shop__metrics_as_of. Draws five plotly charts (plotly.js inlined in the page) and tables of the latest
+complete period's headline figures and of the predictive customer value model:
 
   (a) retention_rate (客户保留率), base_retention_rate and reactivation_rate (老客户唤醒率) per period;
   (b) the flows: new, reactivated and churned customers per period;
   (c) the cohort retention heatmap;
-  (d) the customer state mix at metrics_as_of, by value tier.
+  (d) the customer state mix at metrics_as_of, by value tier;
+  (e) the BG/NBD holdout validation: actual and predicted purchase days per customer in the holdout, by the
+      customers' repeat purchase days in the calibration window (0 ... 7+), with the fitted parameters and the
+      predicted customer value by state.
 
 Usage: python scripts/report.py [--db target/lifecycle.duckdb] [--grain month] [--cohort-grain month]
                                 [--out reports/lifecycle_report.html]
@@ -32,7 +36,8 @@ from plotly.subplots import make_subplots
 GRAINS = ("day", "week", "month", "quarter", "year")
 STATES = ("new", "active", "reactivated", "at_risk", "dormant")
 VALUE_TIERS = ("high", "medium", "low")
-MARTS = ("fct_lifecycle_metrics", "fct_cohort_retention", "dim_customers", "stg_shop__metrics_as_of")
+MARTS = ("fct_lifecycle_metrics", "fct_cohort_retention", "dim_customers", "stg_shop__metrics_as_of",
+         "clv_model_parameters", "fct_clv_holdout_validation")
 # Heatmap cells are labelled with their percentage only while the grid stays readable.
 MAX_LABELLED_COHORTS = 36
 
@@ -44,6 +49,8 @@ COLORS = {
     "reactivated_customers": "#ff7f0e",
     "churned_customers": "#d62728",
     "net_change": "#333333",
+    "actual": "#333333",
+    "predicted": "#d62728",
     "high": "#08519c",
     "medium": "#4292c6",
     "low": "#9ecae1",
@@ -70,6 +77,9 @@ class ReportData:
     periods: list[dict]  # fct_lifecycle_metrics rows of the chosen grain, oldest first
     cohorts: list[dict]  # fct_cohort_retention rows of the chosen cohort grain
     states: list[dict]  # customers per current_state and value_tier
+    clv_parameters: list[dict]  # clv_model_parameters rows
+    clv_validation: list[dict]  # fct_clv_holdout_validation rows, by calibration frequency
+    clv_by_state: list[dict]  # customers, P(alive) and predicted_clv per current_state
 
 
 def period_label(day: date, grain: str) -> str:
@@ -127,11 +137,19 @@ def load_data(db_path: Path, grain: str, cohort_grain: str) -> ReportData:
             connection,
             "select current_state, value_tier, count(*) as customers from dim_customers group by all",
         )
+        clv_parameters = _rows(connection, "select * from clv_model_parameters order by fitted_on desc, model")
+        clv_validation = _rows(connection, "select * from fct_clv_holdout_validation order by calibration_frequency")
+        clv_by_state = _rows(
+            connection,
+            """select current_state, count(*) as customers, avg(probability_alive) as probability_alive,
+                      sum(expected_purchases) as expected_purchases, sum(predicted_clv) as predicted_clv
+               from dim_customers group by current_state""",
+        )
     finally:
         connection.close()
     if not periods or metrics_as_of is None:
         raise ReportError(f"fct_lifecycle_metrics has no {grain!r} periods: run `dbt build` on some orders first")
-    return ReportData(metrics_as_of, periods, cohorts, states)
+    return ReportData(metrics_as_of, periods, cohorts, states, clv_parameters, clv_validation, clv_by_state)
 
 
 def _incomplete_segment(periods: list[dict]) -> list[dict]:
@@ -312,6 +330,80 @@ def state_mix_chart(states: list[dict], metrics_as_of: datetime) -> go.Figure:
     return figure
 
 
+def holdout_validation_chart(validation: list[dict]) -> go.Figure:
+    """(e) The classic BG/NBD validation figure: for the customers with 0, 1, ..., 7+ repeat purchase days in the
+    calibration window, their purchase days per customer in the holdout, actual and as the calibration fit
+    predicted them."""
+    labels = [row["calibration_frequency_label"] for row in validation]
+    customers = [row["customers"] for row in validation]
+    figure = go.Figure()
+    for column, name, dash in (("actual_purchases_per_customer", "actual", "solid"),
+                               ("predicted_purchases_per_customer", "predicted (BG/NBD)", "dash")):
+        key = "actual" if column.startswith("actual") else "predicted"
+        figure.add_trace(
+            go.Scatter(
+                x=labels,
+                y=[row[column] for row in validation],
+                name=name,
+                mode="lines+markers",
+                line={"color": COLORS[key], "dash": dash, "width": 2},
+                marker={"size": 8},
+                customdata=customers,
+                hovertemplate="x = %{x}: %{y:.2f} per customer (%{customdata:,} customers)<extra>" + name + "</extra>",
+            )
+        )
+    first = validation[0]
+    figure.update_layout(
+        title=(f"Purchase days in the {first['holdout_days']}-day holdout after {first['calibration_end_date']}, "
+               "per customer, by repeat purchase days before it"),
+        xaxis={"title": {"text": "repeat purchase days in the calibration window (x)"}, "type": "category"},
+        yaxis={"title": {"text": "purchase days per customer in the holdout"}, "rangemode": "tozero"},
+        hovermode="x unified",
+        height=420,
+    )
+    return figure
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None else f"{value:,.{digits}g}"
+
+
+def _amount(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def clv_tables(data: ReportData) -> str:
+    """HTML tables of the fitted parameters (with their status) and of the predicted value by state."""
+    fits: dict[tuple[str, str], dict] = {}
+    for row in data.clv_parameters:
+        fit = fits.setdefault((row["fitted_on"], row["model"]), {"status": row["fit_status"],
+                                                                  "message": row["fit_message"], "values": []})
+        fit["values"].append(f"{row['parameter']} = {_number(row['value'])}")
+    unit = data.clv_parameters[0]["time_unit_days"] if data.clv_parameters else None
+    fit_rows = "\n".join(
+        f"<tr><td><code>{html.escape(model)}</code></td><td>{html.escape(fitted_on)}</td>"
+        f"<td>{html.escape(', '.join(fit['values']))}</td><td>{html.escape(fit['status'])}</td>"
+        f"<td>{html.escape(fit['message'])}</td></tr>"
+        for (fitted_on, model), fit in fits.items()
+    )
+    by_state = {row["current_state"]: row for row in data.clv_by_state}
+    state_rows = "\n".join(
+        f"<tr><td>{state}</td><td class=num>{by_state[state]['customers']:,}</td>"
+        f"<td class=num>{_percent(by_state[state]['probability_alive'])}</td>"
+        f"<td class=num>{_amount(by_state[state]['expected_purchases'])}</td>"
+        f"<td class=num>{_amount(by_state[state]['predicted_clv'])}</td></tr>"
+        for state in STATES if state in by_state
+    )
+    return (
+        f"<table id=clv-parameters><caption>Fitted parameters (time unit: {_number(unit)} days)</caption>\n"
+        "<tr><th>model</th><th>fitted on</th><th>parameters</th><th>status</th><th>how</th></tr>\n"
+        f"{fit_rows}\n</table>\n"
+        "<table id=clv-by-state><caption>Predicted customer value by state (sums over the customers)</caption>\n"
+        "<tr><th>state</th><th>customers</th><th>mean P(alive)</th><th>expected purchase days</th>"
+        f"<th>predicted_clv</th></tr>\n{state_rows}\n</table>"
+    )
+
+
 def _percent(value: float | None) -> str:
     """A rate as a percentage, or an em dash when it is NULL (denominator 0)."""
     return "—" if value is None else f"{value:.1%}"
@@ -364,6 +456,15 @@ EXPLANATIONS = {
         "is the share of the cohort that placed a valid order k periods later. Column 0 is 100% by definition, "
         "so the colour scale stops at the highest later rate. <code>*</code> marks a period still running."
     ),
+    "clv": (
+        "<b>Predictive customer value</b> (METRICS.md §11): BG/NBD models each customer's purchase days and the "
+        "chance that they have silently dropped out; Gamma-Gamma the value of a purchase day. Both are fitted by "
+        "maximum likelihood. <code>predicted_clv</code> = expected purchase days over the horizon &times; expected "
+        "value of one. The figure is the model's check on history it did not see: fitted on the calibration "
+        "window only, it predicts each customer's purchase days in the holdout after it; the lines compare the "
+        "prediction (dashed) with what the customers really did, grouped by their repeat purchase days before "
+        "the holdout."
+    ),
     "states": (
         "Every customer's state at metrics_as_of: <code>new</code> (first spell, first order within the last "
         "lifecycle_new_days), <code>active</code>, <code>reactivated</code> (recently back), <code>at_risk</code> "
@@ -381,7 +482,7 @@ body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJ
        "WenQuanYi Micro Hei", sans-serif; margin: 0 auto; max-width: 1200px; padding: 1rem 2rem; color: #222; }}
 h1 {{ margin-bottom: 0.2rem; }} .meta {{ color: #555; margin-top: 0; }}
 section {{ margin: 2rem 0; }} p.explain {{ max-width: 60rem; line-height: 1.45; }}
-table {{ border-collapse: collapse; }} caption {{ text-align: left; font-weight: bold; padding-bottom: 0.4rem; }}
+table {{ border-collapse: collapse; margin: 1rem 0; }} caption {{ text-align: left; font-weight: bold; padding-bottom: 0.4rem; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.3rem 0.8rem; text-align: left; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 </style></head>
@@ -407,6 +508,9 @@ def render_html(data: ReportData, grain: str, cohort_grain: str, db_path: Path) 
         ("cohorts", "Cohort retention heatmap", cohort_chart(data.cohorts, cohort_grain)),
         ("states", "Customer state mix", state_mix_chart(data.states, data.metrics_as_of)),
     ]
+    if data.clv_validation:
+        charts.append(("clv", "Predictive customer value: holdout validation", holdout_validation_chart(
+            data.clv_validation)))
     sections = []
     for position, (key, heading, figure) in enumerate(charts):
         figure.update_layout(template="plotly_white", margin={"t": 60, "r": 30, "b": 50},
@@ -417,7 +521,12 @@ def render_html(data: ReportData, grain: str, cohort_grain: str, db_path: Path) 
             div_id=f"chart-{key}",
             config={"displaylogo": False, "responsive": True},
         )
-        sections.append(f'<section><h2>{heading}</h2>\n<p class="explain">{EXPLANATIONS[key]}</p>\n{div}\n</section>')
+        extra = f"\n{clv_tables(data)}" if key == "clv" else ""
+        sections.append(f'<section><h2>{heading}</h2>\n<p class="explain">{EXPLANATIONS[key]}</p>\n{div}{extra}\n'
+                        "</section>")
+    if not data.clv_validation:
+        sections.append('<section><h2>Predictive customer value</h2>\n<p class="explain">No holdout validation '
+                        "(var <code>clv_holdout_days</code> is 0).</p>\n" + clv_tables(data) + "\n</section>")
     return PAGE.format(
         title="Customer lifecycle report",
         metrics_as_of=f"{data.metrics_as_of:%Y-%m-%d %H:%M:%S}",

@@ -1,5 +1,5 @@
-"""Hand-computed examples for the customer marts: RFM, value tiers and CLV (dim_customers), churn alerts and
-win-back rates (fct_churn_alerts, fct_lifecycle_metrics), cohort retention (fct_cohort_retention).
+"""Hand-computed examples for the customer marts: RFM, value tiers and predicted customer value (dim_customers),
+churn alerts and win-back rates (fct_churn_alerts, fct_lifecycle_metrics), cohort retention (fct_cohort_retention).
 
 Every expected value below is worked out by hand in the comments, from METRICS.md and the model descriptions.
 """
@@ -13,9 +13,20 @@ import pytest
 from conftest import query, raw_order as order
 
 
+# Given BG/NBD and Gamma-Gamma parameters (var clv_parameters), in time units of one day, chosen so that the closed
+# forms can be worked out by hand: with a + b - 1 = r the hypergeometric factor of E[Y(t)] is 2F1(0, a - 1; ...) = 1,
+# so E[Y(t) | x, t_x, T] = (a + b + x - 1) / (a - 1) * (1 - (alpha + T) / (alpha + T + t)) * P(alive)
+#                        = (2 + x) * t / (alpha + T + t) * P(alive), and the Gamma-Gamma mean p * gamma / (q - 1) = 10.
+HAND_PARAMETERS = {
+    "bg_nbd": {"r": 2, "alpha": 20, "a": 2, "b": 1},
+    "gamma_gamma": {"p": 2, "q": 3, "gamma": 10},
+}
+
+
 @pytest.fixture(scope="module")
 def rfm_db(build_from_rows):
-    """Five customers, metrics_as_of 2024-07-01 (D = 90, A = 60, new = 30 days)."""
+    """Five customers, metrics_as_of 2024-07-01 (D = 90, A = 60, new = 30 days); the CLV models are given
+    (HAND_PARAMETERS) in days (clv_time_unit_days 1) over a 30-day horizon."""
     rows = [
         order("1", "c1", "2024-06-20", "100.00"),  # recency 11 days, 1 order, 100
         order("2", "c2", "2024-01-10", "50.00"),  # recency 113 days, 3 orders, 150
@@ -29,7 +40,9 @@ def rfm_db(build_from_rows):
         order("10", "c5", "2024-06-27", "10.00"),
         order("11", "c5", "2024-06-28", "10.00"),
     ]
-    return build_from_rows(rows, metrics_as_of="2024-07-01")
+    return build_from_rows(
+        rows, metrics_as_of="2024-07-01", clv_parameters=HAND_PARAMETERS, clv_time_unit_days=1, clv_horizon_days=30
+    )
 
 
 def customers(db_path) -> dict[str, dict]:
@@ -66,30 +79,60 @@ def test_value_tiers(rfm_db):
     assert tiers == {"c4": "high", "c2": "medium", "c1": "low", "c3": "low", "c5": "low"}
 
 
-def test_states_and_clv(rfm_db):
+def test_states_and_historical_value(rfm_db):
     # States at 2024-07-01: c1 new (first order 11 days ago), c2 dormant (113 > 90), c3 active (spell started
-    # 61 days ago, last order 30 days ago), c4 at_risk (77 > 60), c5 new.
-    # orders_per_year = orders / (max(tenure days, 30) / 365.25); tenure from the first order to 2024-07-01:
-    # c1 11 -> 30, c2 173, c3 61, c4 77, c5 6 -> 30. value_at_risk = aov * orders_per_year;
-    # predicted_12m_value = value_at_risk * weight (new, active 1; at_risk 0.5; dormant 0).
-    expected = {
-        "c1": ("new", 100.0, 1 / (30 / 365.25), 1.0),
-        "c2": ("dormant", 50.0, 3 / (173 / 365.25), 0.0),
-        "c3": ("active", 20.0, 2 / (61 / 365.25), 1.0),
-        "c4": ("at_risk", 300.0, 1 / (77 / 365.25), 0.5),
-        "c5": ("new", 10.0, 4 / (30 / 365.25), 1.0),
-    }
+    # 61 days ago, last order 30 days ago), c4 at_risk (77 > 60), c5 new. average_order_value = revenue / orders.
+    expected = {"c1": ("new", 100.0), "c2": ("dormant", 50.0), "c3": ("active", 20.0), "c4": ("at_risk", 300.0),
+                "c5": ("new", 10.0)}
     actual = customers(rfm_db)
-    for customer_id, (state, aov, orders_per_year, weight) in expected.items():
+    for customer_id, (state, aov) in expected.items():
         row = actual[customer_id]
         assert row["current_state"] == state, customer_id
         assert row["average_order_value"] == pytest.approx(aov)
-        assert row["orders_per_year"] == pytest.approx(orders_per_year)
-        assert row["value_at_risk"] == pytest.approx(aov * orders_per_year)
-        assert row["predicted_12m_value"] == pytest.approx(aov * orders_per_year * weight)
         assert float(row["historical_clv"]) == pytest.approx(float(row["net_revenue"]))
-    # c4 at_risk: 300 * 365.25 / 77 = 1423.05... halved
-    assert actual["c4"]["predicted_12m_value"] == pytest.approx(711.5260, abs=1e-3)
+    assert not {"orders_per_year", "value_at_risk", "predicted_12m_value"} & set(actual["c1"])
+
+
+def test_clv_summary_in_whole_days(rfm_db):
+    # metrics_as_of 2024-07-01 00:00 UTC: the last observed day L is 2024-06-30. In days (u = 1):
+    # c1 one purchase day 06-20: x 0, t_x 0, T 10. c2 01-10, 02-10, 03-10: x 2, t_x 60 (21 + 29 + 10), T 172
+    # (21 + 29 + 31 + 30 + 31 + 30), m 50. c3 05-01, 06-01: x 1, t_x 31, T 60, m 20. c4 04-15: x 0, T 76.
+    # c5 06-25 to 06-28: x 3, t_x 3, T 5, m 10.
+    summary = {row["customer_id"]: row for row in query(rfm_db, "select * from int_customers_clv_summarized")}
+    expected = {"c1": (0, 0, 10, None), "c2": (2, 60, 172, 50), "c3": (1, 31, 60, 20), "c4": (0, 0, 76, None),
+                "c5": (3, 3, 5, 10)}
+    for customer_id, (x, t_x, age, m) in expected.items():
+        row = summary[customer_id]
+        assert (row["frequency"], row["recency"], row["age"], row["mean_repeat_value"]) == (x, t_x, age, m)
+
+
+def test_predicted_customer_value_by_hand(rfm_db):
+    # r = 2, alpha = 20, a = 2, b = 1; horizon t = 30 days.
+    # P(alive) = 1 / (1 + [x > 0] * a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)):
+    #   c1, c4 (x = 0): 1.  c2: 1 / (1 + 1 * (192 / 80) ** 4) = 1 / (1 + 33.1776) = 625 / 21361.
+    #   c3: 1 / (1 + 2 * (80 / 51) ** 3) = 132651 / 1156651.  c5: 1 / (1 + 2 / 3 * (25 / 23) ** 5) = 19309029 / 38840279.
+    # E = (2 + x) * 30 / (20 + T + 30) * P(alive):
+    #   c1: 2 * 30 / 60 = 1.  c2: 4 * 30 / 222 * 625 / 21361.  c3: 3 * 30 / 110 * 132651 / 1156651.
+    #   c4: 2 * 30 / 126 = 10 / 21.  c5: 5 * 30 / 55 * 19309029 / 38840279.
+    # Gamma-Gamma p * (gamma + x * m) / (p * x + q - 1) = (10 + x * m) / (x + 1); x = 0: p * gamma / (q - 1) = 10:
+    #   c1, c4: 10.  c2: (10 + 100) / 3.  c3: (10 + 20) / 2 = 15.  c5: (10 + 30) / 4 = 10.
+    alive = {"c1": 1, "c2": 625 / 21361, "c3": 132651 / 1156651, "c4": 1, "c5": 19309029 / 38840279}
+    purchases = {
+        "c1": 1.0, "c2": 4 * 30 / 222 * alive["c2"], "c3": 3 * 30 / 110 * alive["c3"], "c4": 10 / 21,
+        "c5": 5 * 30 / 55 * alive["c5"],
+    }
+    value = {"c1": 10.0, "c2": 110 / 3, "c3": 15.0, "c4": 10.0, "c5": 10.0}
+    actual = customers(rfm_db)
+    for customer_id in alive:
+        row = actual[customer_id]
+        assert row["probability_alive"] == pytest.approx(alive[customer_id], rel=1e-9), customer_id
+        assert row["expected_purchases"] == pytest.approx(purchases[customer_id], rel=1e-9), customer_id
+        assert row["expected_purchase_value"] == pytest.approx(value[customer_id], rel=1e-12), customer_id
+        assert row["predicted_clv"] == pytest.approx(purchases[customer_id] * value[customer_id], rel=1e-9)
+    # c2, 2.93 % alive after 113 days of silence, is worth 0.58 in the next 30 days; c5 13.56
+    assert actual["c2"]["predicted_clv"] == pytest.approx(0.579907, abs=1e-6)
+    parameters = query(rfm_db, "select distinct fit_status from clv_model_parameters where fitted_on = 'observation'")
+    assert parameters == [{"fit_status": "given"}]
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +194,35 @@ def test_win_back_rate_per_period(alerts_db):
 def test_open_alert_work_list(alerts_db):
     rows = query(alerts_db, "select customer_id, priority_rank, current_state from fct_open_churn_alerts")
     assert rows == [{"customer_id": "open", "priority_rank": 1, "current_state": "at_risk"}]
+
+
+def test_open_alerts_rank_by_predicted_value(build_from_rows):
+    # Three customers whose last order, 2024-04-27, raised a churn alert still open at metrics_as_of 2024-07-01
+    # (A = 60, D = 90); the models are given (HAND_PARAMETERS, in days, 30-day horizon). L = 06-30.
+    #   big:   04-27 (500). x 0, T 64: P 1, E = 2 * 30 / (20 + 64 + 30) = 60 / 114, value 10 -> 5.263
+    #   loyal: 02-27, 03-28, 04-27 (40 each). x 2, t_x 60, T 124, m 40: P = 1 / (1 + (144 / 80) ** 4)
+    #          = 1 / 11.4976, E = 4 * 30 / 174 * P, value (10 + 2 * 40) / 3 = 30 -> 1.7995
+    #   small: 03-28 (1000), 04-27 (5). x 1, t_x 30, T 94, m 5 (the first day's value is not repeat spend):
+    #          P = 1 / (1 + 2 * (114 / 50) ** 3) = 1 / 24.704704, E = 3 * 30 / 144 * P, value (10 + 5) / 2 = 7.5
+    #          -> 0.18975
+    # Ranked by predicted_clv: big, loyal, small — by historical value it would be small (1005), big, loyal.
+    rows = [
+        order("1", "big", "2024-04-27", "500.00"),
+        order("2", "loyal", "2024-02-27", "40.00"),
+        order("3", "loyal", "2024-03-28", "40.00"),
+        order("4", "loyal", "2024-04-27", "40.00"),
+        order("5", "small", "2024-03-28", "1000.00"),
+        order("6", "small", "2024-04-27", "5.00"),
+    ]
+    db_path = build_from_rows(rows, metrics_as_of="2024-07-01", with_tests=False, clv_parameters=HAND_PARAMETERS,
+                              clv_time_unit_days=1, clv_horizon_days=30)
+    ranked = query(db_path, "select customer_id, priority_rank, predicted_clv, historical_clv "
+                            "from fct_open_churn_alerts order by priority_rank")
+    assert [row["customer_id"] for row in ranked] == ["big", "loyal", "small"]
+    assert [row["priority_rank"] for row in ranked] == [1, 2, 3]
+    assert ranked[0]["predicted_clv"] == pytest.approx(60 / 114 * 10, rel=1e-9)
+    assert ranked[1]["predicted_clv"] == pytest.approx(4 * 30 / 174 / 11.4976 * 30, rel=1e-9)
+    assert ranked[2]["predicted_clv"] == pytest.approx(3 * 30 / 144 / 24.704704 * 7.5, rel=1e-9)
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """The same models on PostgreSQL: built from the same demo data, loaded by scripts/load_orders.py into the raw
-source, every mart equals the DuckDB build.
+source, every mart equals the DuckDB build — the CLV fit included, which scripts/fit_clv.py makes between two
+builds on PostgreSQL (README "Predictive customer value").
 
 Needs the PostgreSQL server of these machines (127.0.0.1:5432, trust auth, database `test`); `.ci/run` starts it
 when it is down. Outside CI the test is skipped when no server answers.
@@ -27,6 +28,8 @@ MARTS = {
     "dim_customers": ("customer_id",),
     "fct_churn_alerts": ("alert_id",),
     "fct_open_churn_alerts": ("alert_id",),
+    "clv_model_parameters": ("fitted_on", "model", "parameter"),
+    "fct_clv_holdout_validation": ("calibration_frequency",),
 }
 CONNECTION = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 
@@ -48,14 +51,31 @@ def postgres_schema(tmp_path_factory):
     )
     assert loaded.returncode == 0, loaded.stderr
     assert "loaded 12,594 raw lines" in loaded.stdout
+    clv_schema = f"{schema}_clv"
+    dbt_vars = {"raw_schema": raw_schema, "clv_schema": clv_schema}
     try:
-        run_dbt(["build"], work_dir / "unused.duckdb", {"raw_schema": raw_schema}, target="postgres",
-                env={"PGSCHEMA": schema})
+        # build, fit, build again: the first build only as far as the fit needs (and the parameters, to see that
+        # without a fit they say what to run), the fit by scripts/fit_clv.py, then everything
+        run_dbt(["run", "--select", "+int_clv_fit_settings", "clv_model_parameters"], work_dir / "unused.duckdb",
+                dbt_vars, target="postgres", env={"PGSCHEMA": schema})
+        unfitted = postgres_rows(schema, "clv_model_parameters")
+        assert {row["fit_status"] for row in unfitted} == {"not_fitted"}
+        assert {row["fit_message"] for row in unfitted} == {
+            f"no fit in schema {clv_schema} yet: run python scripts/fit_clv.py --target postgres, then build again"}
+        fitted = subprocess.run(
+            [sys.executable, str(PROJECT_DIR / "scripts" / "fit_clv.py"), "--target", "postgres", "--schema", schema,
+             "--clv-schema", clv_schema],
+            capture_output=True, text=True, check=False,
+        )
+        assert fitted.returncode == 0, fitted.stderr
+        assert f"-> {clv_schema}.clv_model_parameters" in fitted.stdout and "Now build again." in fitted.stdout
+        run_dbt(["build"], work_dir / "unused.duckdb", dbt_vars, target="postgres", env={"PGSCHEMA": schema})
         yield schema
     finally:
         with psycopg2.connect(**CONNECTION) as connection, connection.cursor() as cursor:
             cursor.execute(f"drop schema if exists {schema} cascade")
             cursor.execute(f"drop schema if exists {raw_schema} cascade")
+            cursor.execute(f"drop schema if exists {clv_schema} cascade")
 
 
 def postgres_rows(schema: str, table: str) -> list[dict]:
@@ -109,3 +129,30 @@ def test_postgres_rejects_the_same_rows(demo_db, postgres_schema):
     pg_rows = rows(postgres_rows(postgres_schema, "stg_shop__rejected_orders"))
     assert len(duckdb_rows) > 0
     assert pg_rows == duckdb_rows
+
+
+def test_postgres_fit_is_used_only_for_its_own_data(demo_db, postgres_schema):
+    """The fit of scripts/fit_clv.py is current for the build: fitted, and the predictions are there."""
+    parameters = postgres_rows(postgres_schema, "clv_model_parameters")
+    assert {row["fit_status"] for row in parameters if row["fitted_on"] == "observation"} == {"fitted"}
+    customers = postgres_rows(postgres_schema, "dim_customers")
+    assert all(row["predicted_clv"] is not None for row in customers)
+
+
+def test_postgres_build_with_other_settings_ignores_a_stale_fit(postgres_schema, tmp_path):
+    """A build with another horizon than the fit's does not use it: NULL predictions, and the reason."""
+    stale_schema = f"{postgres_schema}_stale"
+    dbt_vars = {"raw_schema": f"{postgres_schema}_raw", "clv_schema": f"{postgres_schema}_clv",
+                "clv_horizon_days": 30}
+    try:
+        run_dbt(["run", "--select", "+int_clv_fit_settings", "clv_model_parameters", "int_customers_clv_scored"],
+                tmp_path / "unused.duckdb", dbt_vars, target="postgres", env={"PGSCHEMA": stale_schema})
+        parameters = postgres_rows(stale_schema, "clv_model_parameters")
+        assert {row["fit_status"] for row in parameters} == {"not_fitted"}
+        assert {row["fit_message"] for row in parameters} == {
+            f"the fit in schema {postgres_schema}_clv is of other data or settings: run python scripts/fit_clv.py "
+            "--target postgres, then build again"}
+        assert postgres_rows(stale_schema, "int_customers_clv_scored") == []
+    finally:
+        with psycopg2.connect(**CONNECTION) as connection, connection.cursor() as cursor:
+            cursor.execute(f"drop schema if exists {stale_schema} cascade")

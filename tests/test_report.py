@@ -21,7 +21,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 REPORT = PROJECT_DIR / "scripts" / "report.py"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHART_COUNT = 4  # rates, flows, cohort heatmap, state mix
+CHART_COUNT = 5  # rates, flows, cohort heatmap, state mix, CLV holdout validation
 # Installed before any page script runs: records uncaught errors and rejected promises.
 ERROR_HOOK = """
 window.__reportErrors = [];
@@ -148,6 +148,13 @@ def test_report_renders_offline_in_chromium(demo_db: Path, browser, tmp_path: Pa
     assert browser.find_element("id", "metrics-as-of").text.strip()
     headline = browser.find_element("id", "headline").text
     assert "%" in headline and "客户保留率" in headline
+    # the predictive customer value: the validation figure's two lines, the fitted parameters, value by state
+    validation = browser.execute_script(
+        "return document.getElementById('chart-clv').data.map(trace => [trace.name, trace.x.length])")
+    assert validation == [["actual", 8], ["predicted (BG/NBD)", 8]], validation
+    parameters = browser.find_element("id", "clv-parameters").text
+    assert "bg_nbd" in parameters and "gamma_gamma" in parameters and "alpha =" in parameters
+    assert "dormant" in browser.find_element("id", "clv-by-state").text
 
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1280, min(height + 100, 8000))

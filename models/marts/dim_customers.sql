@@ -1,4 +1,3 @@
-{%- set value = customer_value_params() -%}
 {#- The customer dimension, assembled from one-job intermediate models. The current state is read from the
     state timeline (the interval holding metrics_as_of), so it is computed once. -#}
 
@@ -22,6 +21,12 @@ customer_values as (
 
 ),
 
+clv_scores as (
+
+    select * from {{ ref('int_customers_clv_scored') }}
+
+),
+
 states as (
 
     select * from {{ ref('int_customer_states_historized') }}
@@ -30,15 +35,10 @@ states as (
 
 current_states as (
 
-    -- the interval holding metrics_as_of, and its weight in var clv_state_weights
+    -- the interval holding metrics_as_of
     select
         customer_id,
-        lifecycle_state as current_state,
-        case lifecycle_state
-            {% for state, weight in value.state_weights.items() -%}
-            when '{{ state }}' then {{ weight }}
-            {% endfor -%}
-        end as state_weight
+        lifecycle_state as current_state
     from states
     where is_current
 
@@ -46,8 +46,9 @@ current_states as (
 
 final as (
 
-    {#- A left join: a customer without a current interval would keep its row with a NULL current_state, which
-        the not_null test of current_state reports, rather than vanish. -#}
+    {#- Left joins: a customer without a current interval would keep its row with a NULL current_state, which
+        the not_null test of current_state reports, rather than vanish; a customer without scores (the model is
+        not fitted) keeps its row with NULL predictions. -#}
     select
         customers.customer_id,
         current_states.current_state,
@@ -65,9 +66,10 @@ final as (
         rfm.fm_score,
         customer_values.historical_clv,
         customer_values.average_order_value,
-        customer_values.orders_per_year,
-        customer_values.value_at_risk,
-        customer_values.value_at_risk * current_states.state_weight as predicted_12m_value,
+        clv_scores.probability_alive,
+        clv_scores.expected_purchases,
+        clv_scores.expected_purchase_value,
+        clv_scores.predicted_clv,
         customers.first_ordered_at,
         customers.last_ordered_at,
         customers.current_spell_started_at
@@ -78,6 +80,8 @@ final as (
         on customers.customer_id = rfm.customer_id
     inner join customer_values
         on customers.customer_id = customer_values.customer_id
+    left join clv_scores
+        on customers.customer_id = clv_scores.customer_id
 
 )
 

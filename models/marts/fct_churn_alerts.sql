@@ -21,7 +21,7 @@ final as (
         alerts.outcome,
         customers.value_tier,
         customers.rfm_segment,
-        customers.value_at_risk,
+        customers.predicted_clv,
         alerts.is_won_back_in_response_window,
         alerts.ordered_at,
         alerts.alert_at,

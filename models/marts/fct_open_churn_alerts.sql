@@ -1,4 +1,6 @@
-{#- The retention team's work list: alerts still open at metrics_as_of, most valuable first. -#}
+{#- The retention team's work list: alerts still open at metrics_as_of, the most value at stake first — the
+    customer's predicted_clv, what the BG/NBD and Gamma-Gamma models expect them to spend over the next
+    clv_horizon_days. Without a fitted model (NULL predictions) the list falls back to historical_clv. -#}
 
 with
 
@@ -22,7 +24,8 @@ open_alerts as (
         alerts.value_tier,
         alerts.rfm_segment,
         customers.current_state,
-        alerts.value_at_risk,
+        customers.predicted_clv,
+        customers.probability_alive,
         customers.historical_clv,
         customers.order_count,
         alerts.alert_at,
@@ -43,8 +46,11 @@ final as (
         value_tier,
         rfm_segment,
         current_state,
-        row_number() over (order by value_at_risk desc, respond_by asc, customer_id asc) as priority_rank,
-        value_at_risk,
+        row_number() over (
+            order by predicted_clv desc nulls last, historical_clv desc, respond_by asc, customer_id asc
+        ) as priority_rank,
+        predicted_clv,
+        probability_alive,
         historical_clv,
         order_count,
         alert_at,

@@ -1,6 +1,6 @@
 {%- set value = customer_value_params() -%}
-{#- Value tier by net revenue and the state-independent CLV columns. predicted_12m_value weighs value_at_risk by
-    the current state, so it is computed in dim_customers, where the state is joined. -#}
+{#- Value tier by net revenue, historical CLV and the average order value. The predicted value of a customer
+    comes from the BG/NBD and Gamma-Gamma models (int_customers_clv_scored). -#}
 
 with
 
@@ -53,26 +53,14 @@ tiered as (
 
 ),
 
-valued as (
-
-    select
-        *,
-        {{ safe_divide('net_revenue', 'order_count') }} as average_order_value,
-        order_count / (greatest(tenure_days, {{ value.min_tenure_days }}) / 365.25) as orders_per_year
-    from tiered
-
-),
-
 final as (
 
     select
         customer_id,
         value_tier,
         net_revenue as historical_clv,
-        average_order_value,
-        orders_per_year,
-        average_order_value * orders_per_year as value_at_risk
-    from valued
+        {{ safe_divide('net_revenue', 'order_count') }} as average_order_value
+    from tiered
 
 )
 

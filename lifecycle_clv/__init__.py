@@ -1,0 +1,28 @@
+"""Predictive customer value (METRICS.md §11): BG/NBD and Gamma-Gamma fitted by maximum likelihood with
+pymc-marketing, and every customer scored with the closed forms from the published parameters.
+
+On DuckDB the dbt Python models clv_model_parameters and int_customers_clv_scored call it inside `dbt build`; on
+PostgreSQL `scripts/fit_clv.py` calls it and writes the same tables. pymc-marketing is imported only by a fit.
+"""
+
+from lifecycle_clv.fitting import (
+    FITTED,
+    GIVEN,
+    NOT_FITTED,
+    PARAMETERS,
+    SKIPPED,
+    Fit,
+    Settings,
+    deterministic_sample,
+    fit_all,
+    fit_bg_nbd,
+    fit_gamma_gamma,
+    fit_parameters,
+    parameters_frame,
+    score_customers,
+)
+
+__all__ = [
+    "FITTED", "GIVEN", "NOT_FITTED", "PARAMETERS", "SKIPPED", "Fit", "Settings", "deterministic_sample", "fit_all",
+    "fit_bg_nbd", "fit_gamma_gamma", "fit_parameters", "parameters_frame", "score_customers",
+]

@@ -1,0 +1,402 @@
+"""Fit BG/NBD and Gamma-Gamma by maximum likelihood with pymc-marketing, and score every customer.
+
+The same functions run inside `dbt build` on DuckDB (the Python models clv_model_parameters and
+int_customers_clv_scored) and in `scripts/fit_clv.py` on PostgreSQL, so every engine fits and scores alike.
+
+Maximum likelihood: pymc-marketing's BetaGeoModel and GammaGammaModel with flat priors on the positive half-line
+(`Prior("HalfFlat")`) fitted with `fit(method="map")`: pymc's find_MAP maximises the log-likelihood (no Jacobian
+term) over the log-transformed parameters with L-BFGS-B, which reproduces the published MLE of the papers.
+
+Bad input never raises: a fit that cannot be made (too few repeat customers, identical spend, an optimiser that
+fails or runs off to the edge of the parameter space) gives NULL values and a status and message that say why.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lifecycle_clv import formulas
+
+PARAMETERS = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "gamma")}
+# pymc-marketing calls the Gamma-Gamma scale parameter v; the papers and this project call it gamma.
+PYMC_NAMES = {"gamma": "v"}
+# pymc's find_MAP gives up after this many evaluations of the likelihood: the fit has then not converged.
+MAX_EVALUATIONS = 5000
+# Parameters beyond this are at the edge of the parameter space, where the model reaches a limit (see _edge_note).
+EDGE = 1e3
+
+FITTED = "fitted"  # fitted by maximum likelihood on this build's data
+GIVEN = "given"  # taken from var clv_parameters
+NOT_FITTED = "not_fitted"  # could not be fitted; the message says why and the predictions are NULL
+SKIPPED = "skipped"  # not asked for (the calibration fit when clv_holdout_days is 0)
+
+PARAMETER_COLUMNS = (
+    "fitted_on", "model", "parameter", "value", "time_unit_days", "fit_status", "fit_message", "customers",
+    "fitted_customers", "metrics_as_of",
+)
+SCORE_COLUMNS = (
+    "customer_id", "probability_alive", "expected_purchases", "expected_purchase_value", "predicted_clv",
+    "holdout_expected_purchases",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One build's CLV settings: the row of int_clv_fit_settings (vars and observation windows)."""
+
+    metrics_as_of: Any
+    time_unit_days: float
+    horizon_days: float
+    holdout_days: int
+    fit_max_customers: int
+    min_repeat_customers: int
+    given_parameters: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> "Settings":
+        if len(frame) != 1:
+            raise ValueError(f"int_clv_fit_settings must have one row, has {len(frame)}")
+        row = frame.iloc[0]
+        given = row["given_parameters"]
+        return cls(
+            metrics_as_of=row["metrics_as_of"],
+            time_unit_days=float(row["time_unit_days"]),
+            horizon_days=float(row["horizon_days"]),
+            holdout_days=int(row["holdout_days"]),
+            fit_max_customers=int(row["fit_max_customers"]),
+            min_repeat_customers=int(row["min_repeat_customers"]),
+            given_parameters=json.loads(given) if isinstance(given, str) and given.strip() else {},
+        )
+
+
+@dataclass
+class Fit:
+    """One model fitted on one window: its parameter values (None when not fitted), status and message."""
+
+    model: str
+    fitted_on: str
+    values: dict[str, float] | None
+    status: str
+    message: str
+    customers: int = 0
+    fitted_customers: int = 0
+
+
+# --- samples ------------------------------------------------------------------------------------------------------
+
+
+def deterministic_sample(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
+    """At most max_rows rows of frame, chosen by a hash of customer_id (the smallest hashes win): the same
+    customers on every run and every engine, unrelated to their behaviour. The whole frame when it is small."""
+    if len(frame) <= max_rows:
+        return frame
+    hashes = pd.util.hash_pandas_object(frame["customer_id"].astype(str), index=False).to_numpy()
+    keep = np.argpartition(hashes, max_rows - 1)[:max_rows]
+    return frame.iloc[np.sort(keep)]
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in customer_id order (Python's string order, the same whatever order an engine returned them in), so
+    that every engine hands the optimiser the same arrays and gets the same digits back."""
+    keys = frame["customer_id"].astype(str)
+    return frame.assign(customer_id=keys).sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+# --- fits ---------------------------------------------------------------------------------------------------------
+
+
+def _map_values(model, names: tuple[str, ...]) -> dict[str, float]:
+    posterior = model.idata.posterior
+    return {name: float(posterior[PYMC_NAMES.get(name, name)].values.reshape(-1)[0]) for name in names}
+
+
+class _StoppedWatch(logging.Handler):
+    """Notices pymc's find_MAP giving up: when the optimiser reaches maxeval evaluations, find_MAP catches a
+    StopIteration, logs it at INFO level and returns the last point as if it had converged."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.stopped = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, StopIteration):
+            self.stopped = True
+
+
+def _maximise(model, data: pd.DataFrame, max_evaluations: int) -> bool:
+    """fit(method="map") quietly; True when the optimiser stopped before converging."""
+    logger = logging.getLogger("pymc")
+    watch, level, propagate = _StoppedWatch(), logger.level, logger.propagate
+    logger.addHandler(watch)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # pymc's own console handler is on this logger; nothing reaches the root logger
+    handlers = [handler for handler in logger.handlers if handler is not watch]
+    for handler in handlers:
+        logger.removeHandler(handler)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(data=data, method="map", progressbar=False, maxeval=max_evaluations)
+    finally:
+        logger.removeHandler(watch)
+        for handler in handlers:
+            logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+    return watch.stopped
+
+
+def _problem(values: dict[str, float], stopped: bool, max_evaluations: int) -> str | None:
+    """Why a fit's result cannot be used (it did not converge), or None."""
+    if stopped:
+        return f"the fit did not converge (the optimiser stopped after {max_evaluations:,} evaluations)"
+    bad = {name: value for name, value in values.items() if not (math.isfinite(value) and value > 0)}
+    if bad:
+        shown = ", ".join(f"{name} = {value:.4g}" for name, value in bad.items())
+        return f"the fit did not converge ({shown})"
+    return None
+
+
+def _edge_note(model: str, values: dict[str, float]) -> str:
+    """A maximum at the edge of the parameter space is the limit of the model where a quantity does not vary
+    between customers; the values are where the optimiser stopped on a flat ridge, and the predictions are
+    those of the limit (to about 1 / the large value). Says so, or ""."""
+    notes = []
+    if model == "bg_nbd":
+        if min(values["a"], values["b"]) > EDGE:
+            notes.append(f"a and b run to the edge of the parameter space: the dropout probability hardly varies "
+                         f"between customers (a / (a + b) = {values['a'] / (values['a'] + values['b']):.4g})")
+        if min(values["r"], values["alpha"]) > EDGE:
+            notes.append(f"r and alpha run to the edge of the parameter space: the purchase rate hardly varies "
+                         f"between customers (r / alpha = {values['r'] / values['alpha']:.4g} per time unit)")
+    else:
+        if min(values["q"], values["gamma"]) > EDGE:
+            mean = values["p"] * values["gamma"] / (values["q"] - 1)
+            notes.append(f"q and gamma run to the edge of the parameter space: mean spend hardly varies between "
+                         f"customers beyond chance, so every expected purchase value is close to the population "
+                         f"mean p * gamma / (q - 1) = {mean:.4g}")
+        if values["p"] > EDGE:
+            notes.append("p runs to the edge of the parameter space: a customer's purchase values hardly vary")
+    return "".join(f"; {note}" for note in notes)
+
+
+def fit_bg_nbd(data: pd.DataFrame, settings: Settings, fitted_on: str,
+               max_evaluations: int = MAX_EVALUATIONS) -> Fit:
+    """BG/NBD on columns customer_id, frequency, recency, age (time units of the settings)."""
+    customers = len(data)
+    repeat = int((data["frequency"] > 0).sum())
+    if customers == 0:
+        reason = ("no customer made a first purchase before the calibration end (var clv_holdout_days = "
+                  f"{settings.holdout_days:,} leaves no history to fit on)" if fitted_on == "calibration"
+                  else "no customers to fit on")
+        return Fit("bg_nbd", fitted_on, None, NOT_FITTED, reason)
+    if repeat < settings.min_repeat_customers:
+        return Fit("bg_nbd", fitted_on, None, NOT_FITTED, _too_few_repeat(repeat, customers, settings), customers)
+    sample = _ordered(deterministic_sample(data, settings.fit_max_customers))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pymc_extras.prior import Prior
+            from pymc_marketing.clv import BetaGeoModel
+
+            model = BetaGeoModel(model_config={name: Prior("HalfFlat") for name in PARAMETERS["bg_nbd"]})
+        stopped = _maximise(model, pd.DataFrame({
+            "customer_id": np.arange(len(sample)),
+            "frequency": sample["frequency"].to_numpy(dtype=float),
+            "recency": sample["recency"].to_numpy(dtype=float),
+            "T": sample["age"].to_numpy(dtype=float),
+        }), max_evaluations)
+        values = _map_values(model, PARAMETERS["bg_nbd"])
+    except Exception as error:  # any failure of the optimiser is reported, never raised into the build
+        return Fit("bg_nbd", fitted_on, None, NOT_FITTED, _failure(error), customers, len(sample))
+    problem = _problem(values, stopped, max_evaluations)
+    if problem:
+        return Fit("bg_nbd", fitted_on, None, NOT_FITTED, problem, customers, len(sample))
+    message = _fitted_message(customers, len(sample)) + _edge_note("bg_nbd", values)
+    return Fit("bg_nbd", fitted_on, values, FITTED, message, customers, len(sample))
+
+
+def fit_gamma_gamma(data: pd.DataFrame, settings: Settings, fitted_on: str,
+                    max_evaluations: int = MAX_EVALUATIONS) -> Fit:
+    """Gamma-Gamma on the customers with frequency > 0 (columns customer_id, frequency, mean_repeat_value)."""
+    repeat = data[data["frequency"] > 0]
+    customers = len(repeat)
+    if customers < max(settings.min_repeat_customers, 2):
+        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED, _too_few_repeat(customers, len(data), settings),
+                   customers)
+    spend = repeat["mean_repeat_value"].to_numpy(dtype=float)
+    if not np.all(np.isfinite(spend)) or np.any(spend <= 0):
+        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED,
+                   "the mean repeat values must be positive numbers", customers)
+    if np.ptp(spend) <= 1e-9 * np.max(spend):
+        return Fit(
+            "gamma_gamma", fitted_on, None, NOT_FITTED,
+            f"every repeat customer has the same mean repeat value ({spend[0]:.4g}): spend does not vary, so the "
+            "Gamma-Gamma model has no maximum", customers,
+        )
+    sample = _ordered(deterministic_sample(repeat, settings.fit_max_customers))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pymc_extras.prior import Prior
+            from pymc_marketing.clv import GammaGammaModel
+
+            model = GammaGammaModel(model_config={"p": Prior("HalfFlat"), "q": Prior("HalfFlat"),
+                                                  "v": Prior("HalfFlat")})
+        stopped = _maximise(model, pd.DataFrame({
+            "customer_id": np.arange(len(sample)),
+            "monetary_value": sample["mean_repeat_value"].to_numpy(dtype=float),
+            "frequency": sample["frequency"].to_numpy(dtype=float),
+        }), max_evaluations)
+        values = _map_values(model, PARAMETERS["gamma_gamma"])
+    except Exception as error:
+        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED, _failure(error), customers, len(sample))
+    problem = _problem(values, stopped, max_evaluations)
+    if problem is None and values["q"] <= 1:
+        problem = f"the fit gives q = {values['q']:.4g} <= 1: the expected spend has no finite mean"
+    if problem:
+        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED, problem, customers, len(sample))
+    message = _fitted_message(customers, len(sample)) + _edge_note("gamma_gamma", values)
+    return Fit("gamma_gamma", fitted_on, values, FITTED, message, customers, len(sample))
+
+
+def _failure(error: Exception) -> str:
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return f"the fit failed: {type(error).__name__}: {first_line[:300]}"
+
+
+def _too_few_repeat(repeat: int, customers: int, settings: Settings) -> str:
+    return (f"only {repeat:,} of {customers:,} customers have a repeat purchase day (var clv_min_repeat_customers "
+            f"= {settings.min_repeat_customers:,})")
+
+
+def _fitted_message(customers: int, fitted: int) -> str:
+    if fitted < customers:
+        return (f"maximum likelihood on a deterministic sample of {fitted:,} of {customers:,} customers (var "
+                "clv_fit_max_customers)")
+    return f"maximum likelihood on all {customers:,} customers"
+
+
+def _given(model: str, fitted_on: str, settings: Settings, customers: int) -> Fit:
+    values = {name: float(settings.given_parameters[model][name]) for name in PARAMETERS[model]}
+    return Fit(model, fitted_on, values, GIVEN, "given by var clv_parameters (not fitted)", customers, 0)
+
+
+def observation_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary[["customer_id", "frequency", "recency", "age", "mean_repeat_value"]]
+
+
+def calibration_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    calibrated = summary[summary["calibration_frequency"].notna()]
+    return pd.DataFrame({
+        "customer_id": calibrated["customer_id"],
+        "frequency": calibrated["calibration_frequency"],
+        "recency": calibrated["calibration_recency"],
+        "age": calibrated["calibration_age"],
+    })
+
+
+def fit_all(summary: pd.DataFrame, settings: Settings) -> list[Fit]:
+    """The three fits of a build: BG/NBD and Gamma-Gamma on the observation window (the predictions), and BG/NBD
+    on the calibration window (the holdout validation). Models given in var clv_parameters are not fitted."""
+    observed = observation_frame(summary)
+    calibrated = calibration_frame(summary)
+    fits = []
+    for model, fitted_on, data, fit in (
+        ("bg_nbd", "observation", observed, fit_bg_nbd),
+        ("gamma_gamma", "observation", observed, fit_gamma_gamma),
+        ("bg_nbd", "calibration", calibrated, fit_bg_nbd),
+    ):
+        if fitted_on == "calibration" and settings.holdout_days == 0:
+            fits.append(Fit(model, fitted_on, None, SKIPPED, "no holdout (var clv_holdout_days = 0)"))
+        elif model in settings.given_parameters:
+            customers = len(data) if model == "bg_nbd" else int((data["frequency"] > 0).sum())
+            fits.append(_given(model, fitted_on, settings, customers))
+        else:
+            fits.append(fit(data, settings, fitted_on))
+    return fits
+
+
+def parameters_frame(fits: list[Fit], settings: Settings) -> pd.DataFrame:
+    """clv_model_parameters: one row per window, model and parameter (value NULL when not fitted)."""
+    rows = []
+    for fit in fits:
+        for name in PARAMETERS[fit.model]:
+            rows.append({
+                "fitted_on": fit.fitted_on,
+                "model": fit.model,
+                "parameter": name,
+                "value": None if fit.values is None else fit.values[name],
+                "time_unit_days": settings.time_unit_days,
+                "fit_status": fit.status,
+                "fit_message": fit.message,
+                "customers": fit.customers,
+                "fitted_customers": fit.fitted_customers,
+                "metrics_as_of": settings.metrics_as_of,
+            })
+    frame = pd.DataFrame(rows, columns=list(PARAMETER_COLUMNS))
+    return frame.astype({"value": "float64", "time_unit_days": "float64", "customers": "int64",
+                         "fitted_customers": "int64"})
+
+
+def fit_parameters(summary: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The clv_model_parameters table of a build, from int_customers_clv_summarized and its settings."""
+    return parameters_frame(fit_all(summary, settings), settings)
+
+
+# --- scores -------------------------------------------------------------------------------------------------------
+
+
+def published_values(parameters: pd.DataFrame, fitted_on: str, model: str) -> dict[str, float] | None:
+    """A model's parameter values from a clv_model_parameters table; None when any of them is NULL."""
+    rows = parameters[(parameters["fitted_on"] == fitted_on) & (parameters["model"] == model)]
+    values = {row["parameter"]: row["value"] for _, row in rows.iterrows()}
+    if set(values) != set(PARAMETERS[model]) or any(value is None or pd.isna(value) for value in values.values()):
+        return None
+    return {name: float(value) for name, value in values.items()}
+
+
+def score_customers(summary: pd.DataFrame, parameters: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """int_customers_clv_scored: every customer scored with the closed forms from the published parameters
+    (NULL where a model is not fitted)."""
+    n = len(summary)
+    x = summary["frequency"].to_numpy(dtype=float)
+    t_x = summary["recency"].to_numpy(dtype=float)
+    age = summary["age"].to_numpy(dtype=float)
+    m = summary["mean_repeat_value"].to_numpy(dtype=float)
+    horizon = settings.horizon_days / settings.time_unit_days
+    missing = np.full(n, np.nan)
+
+    bg = published_values(parameters, "observation", "bg_nbd")
+    gg = published_values(parameters, "observation", "gamma_gamma")
+    alive = formulas.probability_alive(x, t_x, age, **bg) if bg else missing
+    purchases = formulas.expected_purchases(horizon, x, t_x, age, **bg) if bg else missing
+    value = formulas.expected_purchase_value(x, m, **gg) if gg else missing
+
+    holdout = missing.copy()
+    calibration_bg = published_values(parameters, "calibration", "bg_nbd")
+    calibrated = summary["calibration_frequency"].notna().to_numpy()
+    if calibration_bg and calibrated.any():
+        holdout[calibrated] = formulas.expected_purchases(
+            settings.holdout_days / settings.time_unit_days,
+            summary["calibration_frequency"].to_numpy(dtype=float)[calibrated],
+            summary["calibration_recency"].to_numpy(dtype=float)[calibrated],
+            summary["calibration_age"].to_numpy(dtype=float)[calibrated],
+            **calibration_bg,
+        )
+    return pd.DataFrame({
+        "customer_id": summary["customer_id"].to_numpy(),
+        "probability_alive": alive,
+        "expected_purchases": purchases,
+        "expected_purchase_value": value,
+        "predicted_clv": purchases * value,
+        "holdout_expected_purchases": holdout,
+    }, columns=list(SCORE_COLUMNS))
