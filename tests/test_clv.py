@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import query, run_dbt, write_orders_csv
+from conftest import DbtBuildError, query, run_dbt, write_orders_csv
 from lifecycle_clv import Settings, deterministic_sample, fit_all, fit_bg_nbd, fit_gamma_gamma, score_customers
 from lifecycle_clv import parameters_frame
 from lifecycle_clv.formulas import expected_purchase_value, expected_purchases, probability_alive
@@ -364,3 +364,15 @@ def test_every_customer_with_one_order_warns_and_predicts_null(tmp_path):
         assert {row[column] for row in customers} == {None}, column
     validation = query(tmp_path / "lifecycle.duckdb", "select * from fct_clv_holdout_validation")
     assert {row["predicted_holdout_purchases"] for row in validation} == {None}
+
+
+@pytest.mark.parametrize(("dbt_vars", "message"), [
+    ({"clv_time_unit_days": 0}, "clv_time_unit_days must be a whole number of at least 1, got '0'"),
+    ({"clv_parameters": {"bg_nbd": {"r": 0.2, "alpha": 4}}}, "clv_parameters.bg_nbd must give exactly r, alpha, a, b"),
+    ({"clv_parameters": {"gamma_gamma": {"p": 6, "q": 0.5, "gamma": 15}}},
+     "clv_parameters.gamma_gamma.q must be greater than 1"),
+])
+def test_bad_clv_vars_stop_with_one_clear_line(tmp_path, dbt_vars, message):
+    with pytest.raises(DbtBuildError) as failure:
+        run_dbt(["compile", "--select", "int_clv_fit_settings"], tmp_path / "errors.duckdb", dbt_vars)
+    assert message in str(failure.value)

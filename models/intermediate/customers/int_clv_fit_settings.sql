@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
-{#- One row: what the CLV fit of this build depends on — the vars, the observation windows and totals of the
+{#- One row per build: what the CLV fit of this build depends on — the vars, the observation windows and totals of the
     summary — read by the fits (dbt Python models on DuckDB, scripts/fit_clv.py elsewhere). fit_fingerprint joins
     them into one text that scripts/fit_clv.py stores with its fit, so that a later build can tell whether that
     fit is one of its own data. -#}
