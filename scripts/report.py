@@ -3,7 +3,7 @@
 
 Reads the marts of a built project (`dbt build` first) from its DuckDB file, opened read-only:
 fct_lifecycle_metrics, fct_cohort_retention, dim_customers, clv_model_parameters, fct_clv_holdout_validation and
-stg_shop__metrics_as_of. Draws five plotly charts (plotly.js inlined in the page) and tables of the latest
+base_shop__metrics_as_of. Draws five plotly charts (plotly.js inlined in the page) and tables of the latest
 complete period's headline figures and of the predictive customer value model:
 
   (a) retention_rate (客户保留率), base_retention_rate and reactivation_rate (老客户唤醒率) per period;
@@ -36,7 +36,7 @@ from plotly.subplots import make_subplots
 GRAINS = ("day", "week", "month", "quarter", "year")
 STATES = ("new", "active", "reactivated", "at_risk", "dormant")
 VALUE_TIERS = ("high", "medium", "low")
-MARTS = ("fct_lifecycle_metrics", "fct_cohort_retention", "dim_customers", "stg_shop__metrics_as_of",
+MARTS = ("fct_lifecycle_metrics", "fct_cohort_retention", "dim_customers", "base_shop__metrics_as_of",
          "clv_model_parameters", "fct_clv_holdout_validation")
 # Heatmap cells are labelled with their percentage only while the grid stays readable.
 MAX_LABELLED_COHORTS = 36
@@ -116,7 +116,7 @@ def load_data(db_path: Path, grain: str, cohort_grain: str) -> ReportData:
         missing = [name for name in MARTS if name not in present]
         if missing:
             raise ReportError(f"{db_path} has no {', '.join(missing)}: run `dbt build` first")
-        metrics_as_of = connection.execute("select max(metrics_as_of) from stg_shop__metrics_as_of").fetchone()[0]
+        metrics_as_of = connection.execute("select max(metrics_as_of) from base_shop__metrics_as_of").fetchone()[0]
         periods = _rows(
             connection, "select * from fct_lifecycle_metrics where grain = ? order by period_start", [grain]
         )

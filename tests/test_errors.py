@@ -49,7 +49,7 @@ def test_metrics_as_of_accepts_a_timestamp_with_an_offset(tmp_path, orders_file)
     db_path = tmp_path / "offset.duckdb"
     run_dbt(["build"], db_path,
             {"orders_path": str(orders_file), "metrics_as_of": "2024-04-01T08:00:00+08:00"})
-    assert query(db_path, "select metrics_as_of from stg_shop__metrics_as_of") == [
+    assert query(db_path, "select metrics_as_of from base_shop__metrics_as_of") == [
         {"metrics_as_of": datetime(2024, 4, 1)}
     ]
     assert query(db_path, "select order_id, reason from stg_shop__rejected_orders") == [

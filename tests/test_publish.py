@@ -97,7 +97,7 @@ def digests(db_path: Path) -> dict[str, list]:
 
 def metrics_as_of(db_path: Path):
     with read_only(db_path) as connection:
-        return connection.execute("select metrics_as_of from stg_shop__metrics_as_of").fetchone()[0]
+        return connection.execute("select metrics_as_of from base_shop__metrics_as_of").fetchone()[0]
 
 
 def siblings(db_path: Path, kind: str) -> list[Path]:
@@ -150,7 +150,7 @@ def test_a_reader_holding_the_file_neither_blocks_the_build_nor_sees_it_half_bui
         while build.poll() is None:
             with read_only(db_path) as connection:
                 relations = tuple(name for (name,) in connection.execute(RELATIONS_SQL).fetchall())
-                as_of = connection.execute("select metrics_as_of from stg_shop__metrics_as_of").fetchone()[0]
+                as_of = connection.execute("select metrics_as_of from base_shop__metrics_as_of").fetchone()[0]
             assert relations == tuple(before), relations
             seen.add(str(as_of))
             time.sleep(0.5)

@@ -12,7 +12,7 @@ flows as (
 
 as_of as (
 
-    select * from {{ ref('stg_shop__metrics_as_of') }}
+    select * from {{ ref('base_shop__metrics_as_of') }}
 
 ),
 

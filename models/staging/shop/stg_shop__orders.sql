@@ -8,7 +8,7 @@ order_versions as (
 
 as_of as (
 
-    select * from {{ ref('stg_shop__metrics_as_of') }}
+    select * from {{ ref('base_shop__metrics_as_of') }}
 
 ),
 
