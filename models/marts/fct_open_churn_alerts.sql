@@ -43,7 +43,10 @@ final as (
         value_tier,
         rfm_segment,
         current_state,
-        row_number() over (order by value_at_risk desc, respond_by asc, customer_id asc) as priority_rank,
+        {#- cast: row_number() is a bigint on DuckDB and PostgreSQL, an int on Spark -#}
+        cast(
+            row_number() over (order by value_at_risk desc, respond_by asc, customer_id asc) as {{ dbt.type_bigint() }}
+        ) as priority_rank,
         value_at_risk,
         historical_clv,
         order_count,
