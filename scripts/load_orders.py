@@ -16,6 +16,9 @@ Spark: the session of the `spark` target of profiles.yml (same warehouse folder 
 reading the file through the reading layer's Spark data source (lifecycle_reading/spark_source.py: Arrow batches
 from the same Python reader) and overwriting the table with them (`saveAsTable`, mode overwrite; file format
 spark.sql.sources.default, Parquet). Stop any other process using the same local metastore first (Derby allows one).
+
+Elsewhere (a Spark Thrift server, a Databricks cluster): `--parquet OUT` writes the same rows to a Parquet file;
+upload it and declare it as the source table there (README "Other engines").
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--vars", default="{}", help="dbt-style vars: orders_columns, orders_encoding, raw_schema")
     parser.add_argument("--schema", help="schema of the raw source (default: var raw_schema, else shop_raw)")
     parser.add_argument("--contract", default="orders", choices=sorted(CONTRACTS), help="which raw source")
+    parser.add_argument("--parquet", metavar="OUT", help="write the raw source's rows to this Parquet file instead "
+                        "(for a warehouse this script does not reach, e.g. a Databricks cluster)")
     return parser.parse_args(argv)
 
 
@@ -139,6 +144,19 @@ def load_spark(options: ReadOptions, schema: str, table: str, target: str = "spa
     return spark.table(f"`{schema}`.`{table}`").count()
 
 
+def write_parquet(options: ReadOptions, out: str) -> int:
+    """The raw source's rows as one Parquet file, e.g. to upload and declare as the source table of a cluster."""
+    import pyarrow.parquet as pq
+
+    arrow_schema, batches = read_batches(options)
+    rows = 0
+    with pq.ParquetWriter(out, arrow_schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     dbt_vars = yaml.safe_load(args.vars) or {}
@@ -146,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     table = f"raw_{args.contract}"
     try:
         options = read_options(args, dbt_vars)
+        if args.parquet:
+            rows = write_parquet(options, args.parquet)
+            print(f"wrote {rows:,} raw lines from {options.path} to {args.parquet}")
+            return 0
         if args.target == "postgres":
             rows = load_postgres(options, schema, table)
         elif args.target.startswith("spark"):
