@@ -8,7 +8,7 @@ DBT ?= $(VENV)/bin/dbt
 BIN := $(VENV)/bin
 DB ?= $(or $(DBT_DUCKDB_PATH),target/lifecycle.duckdb)
 
-.PHONY: setup demo build test lint pytest dbt-build demo-coverage benchmark open-alerts semantic report clean distclean
+.PHONY: setup demo build test lint pytest dbt-build demo-coverage benchmark benchmark-engines open-alerts semantic report clean distclean
 
 setup: $(VENV)/.installed
 
@@ -52,6 +52,10 @@ lint:
 
 benchmark: setup
 	$(PYTHON) scripts/benchmark.py --customers 1000000
+
+# The demo build on DuckDB, PostgreSQL and Spark, timed and compared mart by mart (README "Other engines").
+benchmark-engines: setup
+	$(PYTHON) scripts/benchmark_engines.py
 
 # The retention team's work list as CSV (after `make demo` or any `dbt build`).
 open-alerts: setup

@@ -12,46 +12,16 @@ source's schema and name, so that it is an ordinary, declared dbt source (freshn
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 from dbt.adapters.events.logging import AdapterLogger
 
-from lifecycle_reading.contracts import CONTRACTS
-from lifecycle_reading.files import InputError, ReadOptions, reader
+from lifecycle_reading.files import InputError, reader
+from lifecycle_reading.options import DEMO_FILES, options_from_meta
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-DEMO_FILES = {"orders": PROJECT_DIR / "data" / "demo" / "raw_orders.csv"}
-UNSET = ("", "none", "null")
+__all__ = ["DEMO_FILES", "Plugin", "options_from_meta"]
 
 logger = AdapterLogger("DuckDB")
-
-
-def _unset(value: Any) -> bool:
-    return value is None or str(value).strip().lower() in UNSET
-
-
-def options_from_meta(meta: dict[str, Any]) -> ReadOptions:
-    """ReadOptions from a source's meta (values arrive as rendered text from the sources yml)."""
-    contract_name = str(meta.get("contract", "orders"))
-    if contract_name not in CONTRACTS:
-        raise InputError(f"unknown raw contract '{contract_name}'; known: {', '.join(CONTRACTS)}")
-    contract = CONTRACTS[contract_name]
-    path = meta.get("path")
-    path = str(DEMO_FILES[contract_name]) if _unset(path) else str(path).strip()
-    columns = meta.get("columns")
-    if isinstance(columns, str):
-        columns = None if _unset(columns) else json.loads(columns)
-    encoding = meta.get("encoding")
-    return ReadOptions(
-        contract=contract,
-        path=path,
-        columns=columns or {},
-        encoding="utf-8" if _unset(encoding) else str(encoding),
-    )
 
 
 class Plugin(BasePlugin):

@@ -177,6 +177,16 @@ def read_batches(options: ReadOptions) -> tuple[pa.Schema, Iterator[pa.RecordBat
     return _csv_batches(files, options)
 
 
+def input_schema(options: ReadOptions) -> pa.Schema:
+    """The schema `read_batches` yields, from the files' headers (CSV) or metadata (Parquet) only: for engines that
+    plan a read before running it (the Spark data source)."""
+    files = input_files(options)
+    if file_kind(files[0], options) == "parquet":
+        schema, _ = _parquet_batches(files, options)  # the batches are a generator: nothing is read yet
+        return schema
+    return _csv_plan(files, options)[0]
+
+
 # --- Parquet ------------------------------------------------------------------------------------------------
 
 
@@ -320,7 +330,8 @@ def _csv_header(name: str, codec: str, options: ReadOptions) -> tuple[list[str],
     return headers, delimiter
 
 
-def _csv_batches(files: list[str], options: ReadOptions) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+def _csv_plan(files: list[str], options: ReadOptions) -> tuple[pa.Schema, list, tuple[str, ...]]:
+    """The schema of the rows and, per file, its header, delimiter and contract columns (headers only)."""
     codec = codec_for(options)
     plans = []
     present: tuple[str, ...] | None = None
@@ -341,6 +352,12 @@ def _csv_batches(files: list[str], options: ReadOptions) -> tuple[pa.Schema, Ite
         [pa.field(column, pa.int64() if column == "source_line_number" else pa.string()) for column in LINE_COLUMNS]
         + [pa.field(column, pa.string()) for column in present]
     )
+    return schema, plans, present
+
+
+def _csv_batches(files: list[str], options: ReadOptions) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    codec = codec_for(options)
+    schema, plans, present = _csv_plan(files, options)
 
     def batches() -> Iterator[pa.RecordBatch]:
         data_rows = 0

@@ -32,7 +32,7 @@
     {% endif %}
     {% set quoted = [] %}
     {% for status in statuses %}
-        {% do quoted.append("'" ~ (status | string | trim | lower | replace("'", "''")) ~ "'") %}
+        {% do quoted.append("'" ~ dbt.escape_single_quotes(status | string | trim | lower) ~ "'") %}
     {% endfor %}
     {{ return("(" ~ quoted | join(", ") ~ ")") }}
 {% endmacro %}

@@ -63,13 +63,20 @@
 {% endmacro %}
 
 {% macro spark__parse_timestamp(text_expr, timezone) %}
-    {#- Spark sessions run with spark.sql.session.timeZone = UTC (profiles.yml). -#}
+    {#- Spark's cast reads every accepted spelling once `/` and `T` are replaced (one-digit fields, fractions,
+        offsets Z, +08, +08:00, +0800) and returns NULL for impossible dates, in this session's time zone (UTC,
+        profiles.yml). As on DuckDB, an explicit offset wins; only a time without one is read in `timezone`. -#}
+    {%- set canonical = "replace(replace(" ~ text_expr ~ ", '/', '-'), 'T', ' ')" -%}
+    {%- set squeezed = "upper(regexp_replace(" ~ canonical ~ ", ' ([Zz+-])', '$1'))" -%}
     case
         when not {{ text_expr }} rlike '{{ timestamp_text_pattern() }}' then null
+        when {{ text_expr }} rlike '[0-9] ?{{ timestamp_offset_suffix_pattern() }}'
+            and {{ text_expr }} rlike ':[0-9]{2}'
+            then try_cast({{ squeezed }} as timestamp)
         {% if timezone == "UTC" -%}
-        else try_cast(replace(replace({{ text_expr }}, '/', '-'), 'T', ' ') as timestamp)
+        else try_cast({{ canonical }} as timestamp)
         {%- else -%}
-        else to_utc_timestamp(try_cast(replace(replace({{ text_expr }}, '/', '-'), 'T', ' ') as timestamp), '{{ timezone }}')
+        else to_utc_timestamp(try_cast({{ canonical }} as timestamp), '{{ timezone }}')
         {%- endif %}
     end
 {% endmacro %}

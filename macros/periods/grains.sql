@@ -102,6 +102,22 @@
     cast({{ dbt.datediff(start_date_expr, end_date_expr, unit) }} / {{ step }} as integer)
 {% endmacro %}
 
+{% macro spark__periods_between(grain, start_date_expr, end_date_expr) %}
+    {#- dbt-spark's datediff is two case expressions added without parentheses, so a division applies to the
+        second only. Both arguments are period starts: whole days, or whole months counted from year and month. -#}
+    {%- set unit, step = grain_step(grain) -%}
+    {%- if unit == "day" -%}
+    cast(datediff({{ end_date_expr }}, {{ start_date_expr }}) div {{ step }} as int)
+    {%- else -%}
+    cast(
+        (
+            (year({{ end_date_expr }}) * 12 + month({{ end_date_expr }}))
+            - (year({{ start_date_expr }}) * 12 + month({{ start_date_expr }}))
+        ) div {{ step }} as int
+    )
+    {%- endif -%}
+{% endmacro %}
+
 
 {% macro periods_starting_before(grain, first_period_start_expr, instant_expr) %}
     {#- SQL for the number of periods, from the one starting at first_period_start, that start before a UTC

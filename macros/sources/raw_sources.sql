@@ -51,3 +51,52 @@
         {% endfor %}
     from {{ relation }}
 {% endmacro %}
+
+
+{% macro raw_source_relation(source_name, table_name, contract) %}
+    {#- The relation a base model reads a raw source from: the declared source, except on Spark when var
+        `<contract>_path` names a file to read directly. -#}
+    {{ return(adapter.dispatch("raw_source_relation", "customer_lifecycle")(source_name, table_name, contract)) }}
+{% endmacro %}
+
+{% macro default__raw_source_relation(source_name, table_name, contract) %}
+    {#- DuckDB: the dbt-duckdb plugin (re)loads the source from var `<contract>_path` itself; PostgreSQL: the
+        source as scripts/load_orders.py loaded it. -#}
+    {{ return(source(source_name, table_name)) }}
+{% endmacro %}
+
+{% macro spark__raw_source_relation(source_name, table_name, contract) %}
+    {#- With var `<contract>_path` set, the file is read through the reading layer's Spark data source
+        (lifecycle_reading/spark_source.py: the same Python reader, encodings, column map and line numbers as on
+        DuckDB) into the table `<table_name>__file` of the model's schema when the model is compiled, as
+        dbt-duckdb's plugin loads a source; the declared source table is left as it is. Without the var: the
+        declared source, as scripts/load_orders.py loaded it. -#}
+    {%- set declared = source(source_name, table_name) -%}
+    {%- set path = var(contract ~ "_path", none) -%}
+    {%- if path is none or (path | string | trim | lower) in ("", "none", "null") -%}
+        {{ return(declared) }}
+    {%- endif -%}
+    {%- set relation = api.Relation.create(schema=this.schema, identifier=table_name ~ "__file", type="table") -%}
+    {%- if execute -%}
+        {%- set view = table_name ~ "__file_read" -%}
+        {%- set options = {
+            "contract": contract,
+            "path": path | string | trim,
+            "columns": var(contract ~ "_columns", {}) | tojson,
+            "encoding": var(contract ~ "_encoding", "utf-8") | string,
+        } -%}
+        {%- set rendered = [] -%}
+        {%- for name, value in options.items() -%}
+            {%- do rendered.append(name ~ " " ~ spark_string_literal(value)) -%}
+        {%- endfor -%}
+        {%- do log("Reading raw " ~ contract ~ " into " ~ relation ~ " from " ~ options.path, info=true) -%}
+        {%- do run_query("create schema if not exists " ~ relation.schema) -%}
+        {%- do run_query(
+            "create or replace temporary view " ~ view ~ " using lifecycle_reading options ("
+            ~ rendered | join(", ") ~ ")"
+        ) -%}
+        {%- do run_query("drop table if exists " ~ relation) -%}
+        {%- do run_query("create table " ~ relation ~ " using parquet as select * from " ~ view) -%}
+    {%- endif -%}
+    {{ return(relation) }}
+{% endmacro %}

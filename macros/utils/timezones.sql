@@ -29,6 +29,16 @@
 
 
 {% macro days_between(start_expr, end_expr) %}
+    {{ return(adapter.dispatch("days_between", "customer_lifecycle")(start_expr, end_expr)) }}
+{% endmacro %}
+
+{% macro default__days_between(start_expr, end_expr) %}
     {#- Days (with fractions) from one timestamp to a later one: dbt.datediff in seconds / 86,400. -#}
     ({{ dbt.datediff(start_expr, end_expr, "second") }} / 86400.0)
+{% endmacro %}
+
+{% macro spark__days_between(start_expr, end_expr) %}
+    {#- As a double, as on DuckDB and PostgreSQL: Spark divides by the literal 86400.0 in decimal arithmetic and
+        rounds to 6 places. -#}
+    (cast({{ dbt.datediff(start_expr, end_expr, "second") }} as double) / 86400)
 {% endmacro %}

@@ -46,8 +46,11 @@ final as (
         value_tier,
         rfm_segment,
         current_state,
-        row_number() over (
-            order by predicted_clv desc nulls last, historical_clv desc, respond_by asc, customer_id asc
+        {#- cast: row_number() is a bigint on DuckDB and PostgreSQL, an int on Spark -#}
+        cast(
+            row_number() over (
+                order by predicted_clv desc nulls last, historical_clv desc, respond_by asc, customer_id asc
+            ) as {{ dbt.type_bigint() }}
         ) as priority_rank,
         predicted_clv,
         probability_alive,

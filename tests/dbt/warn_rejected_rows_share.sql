@@ -37,7 +37,7 @@ final as (
     select
         raw_counts.raw_rows,
         rejected_counts.rejected_rows,
-        '{{ message | replace("'", "''") }}' as message,
+        '{{ dbt.escape_single_quotes(message) }}' as message,
         {{ safe_divide('rejected_counts.rejected_rows', 'raw_counts.raw_rows') }} as rejected_share
     from raw_counts
     cross join rejected_counts

@@ -51,10 +51,13 @@ final as (
         order_id,
         customer_id,
         customer_order_number,
-        sum(case when is_spell_start then 1 else 0 end) over (
-            partition by customer_id
-            order by ordered_at, order_id
-            rows between unbounded preceding and current row
+        {#- cast: DuckDB sums integers into a 128-bit HUGEINT, other engines into a bigint -#}
+        cast(
+            sum(case when is_spell_start then 1 else 0 end) over (
+                partition by customer_id
+                order by ordered_at, order_id
+                rows between unbounded preceding and current row
+            ) as {{ dbt.type_bigint() }}
         ) as spell_number,
         {{ days_between('previous_ordered_at', 'ordered_at') }} as days_since_previous_order,
         net_amount,

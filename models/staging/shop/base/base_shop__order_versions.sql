@@ -6,7 +6,7 @@ with
 
 source as (
 
-    {{ raw_source_select(source('shop', 'raw_orders'), raw_order_columns()) | indent(4) }}
+    {{ raw_source_select(raw_source_relation('shop', 'raw_orders', 'orders'), raw_order_columns()) | indent(4) }}
 
 ),
 
