@@ -58,7 +58,10 @@ by_frequency as (
         calibration_frequency,
         count(*) as customers,
         cast(sum(holdout_purchase_days) as {{ dbt.type_bigint() }}) as actual_purchases,
-        sum(holdout_expected_purchases) as predicted_purchases,
+        -- summed as decimals: exact, so the total does not depend on the order the engine adds the rows in
+        cast(
+            sum(cast(holdout_expected_purchases as decimal(38, 12))) as double precision
+        ) as predicted_purchases,
         count(holdout_expected_purchases) as predicted_customers
     from calibrated
     group by calibration_frequency

@@ -25,7 +25,8 @@ totals as (
         count(*) as customers,
         coalesce(sum(purchase_days), 0) as purchase_days,
         coalesce(sum(case when frequency > 0 then 1 else 0 end), 0) as repeat_customers,
-        coalesce(sum(frequency * mean_repeat_value), 0) as repeat_value
+        -- a decimal sum is exact: the same text whatever order the rows are added in
+        coalesce(sum(cast(frequency * mean_repeat_value as decimal(38, 4))), 0) as repeat_value
     from summary
 
 ),
@@ -75,7 +76,7 @@ final as (
             ~ ";max=" ~ clv.fit_max_customers ~ ";min_repeat=" ~ clv.min_repeat_customers ~ ";customers='",
             "cast(customers as " ~ dbt.type_string() ~ ")",
             "';purchase_days='", "cast(purchase_days as " ~ dbt.type_string() ~ ")",
-            "';repeat_value='", "cast(round(cast(repeat_value as numeric), 2) as " ~ dbt.type_string() ~ ")",
+            "';repeat_value='", "cast(repeat_value as " ~ dbt.type_string() ~ ")",
             "';parameters='", "coalesce(given_parameters, 'fit')",
         ]) }} as fit_fingerprint
     from settings
