@@ -2,7 +2,8 @@
 
 One reader for every source of the project (orders today; loyalty and campaign files reuse it) and every engine:
 on DuckDB the dbt-duckdb plugin `lifecycle_reading.dbt_plugin` runs it inside `dbt build`; on PostgreSQL and Spark
-`scripts/load_orders.py` runs it and writes the same table. See README "Bring your own orders".
+`scripts/load_orders.py` runs it and writes the same table; on Spark it is also the Python data source
+`lifecycle_reading` (`lifecycle_reading.spark_source`), which `dbt build` uses for var `orders_path`. See README "Bring your own orders".
 """
 
 from lifecycle_reading.contracts import CONTRACTS, Contract
