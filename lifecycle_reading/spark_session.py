@@ -9,6 +9,7 @@ In a process that already has one (a test that ran dbt in-process), that session
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,22 @@ def spark_target(target: str = "spark", profiles_dir: Path = PROJECT_DIR) -> dic
     return rendered
 
 
-def prepare_environment() -> None:
-    """Before Spark starts: its Python workers find the reading layer's data source (pyspark_lifecycle_reading)
-    on PYTHONPATH, and Spark binds to 127.0.0.1 only."""
-    paths = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
+def spark_environment(environ: dict[str, str]) -> dict[str, str]:
+    """`environ` with what a local Spark started from it needs: its Python workers run this interpreter (the one
+    with pyarrow and the project's packages, not whatever `python3` is first on PATH) and find the reading layer's
+    data source (pyspark_lifecycle_reading) on PYTHONPATH; Spark binds to 127.0.0.1 only."""
+    environ = dict(environ)
+    paths = [path for path in environ.get("PYTHONPATH", "").split(os.pathsep) if path]
     if str(PROJECT_DIR) not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(PROJECT_DIR), *paths])
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        environ["PYTHONPATH"] = os.pathsep.join([str(PROJECT_DIR), *paths])
+    environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return environ
+
+
+def prepare_environment() -> None:
+    """Set spark_environment() in this process, before it starts Spark (the JVM inherits the environment)."""
+    os.environ.update(spark_environment(dict(os.environ)))
 
 
 def spark_session(target: str = "spark"):

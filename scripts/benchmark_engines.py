@@ -95,7 +95,9 @@ def count_lines(orders: Path | None) -> int:
 
 
 def engine_env(args: argparse.Namespace, engine: str) -> dict[str, str]:
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONPATH": str(PROJECT_DIR)}
+    from lifecycle_reading.spark_session import spark_environment
+
+    env = spark_environment(dict(os.environ))
     env.pop("DBT_TARGET", None)
     if engine == "duckdb":
         env["DBT_DUCKDB_PATH"] = str(args.workdir / "lifecycle.duckdb")

@@ -397,7 +397,14 @@ def publish_postgres(dbt_args: list[str]) -> int:
 
 
 def build_in_place(dbt_args: list[str], target: str) -> int:
-    code = run_dbt_build(dbt_args, dict(os.environ))
+    env = dict(os.environ)
+    if target.startswith("spark"):
+        # Spark's Python workers run this interpreter and find the reading layer (lifecycle_reading/spark_session.py).
+        project_dir = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(path for path in (project_dir, env.get("PYTHONPATH")) if path)
+        env.setdefault("PYSPARK_PYTHON", sys.executable)
+        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    code = run_dbt_build(dbt_args, env)
     if INTERRUPTED.signum is not None:
         code = 128 + INTERRUPTED.signum
     state = "succeeded" if code == 0 else f"failed (exit {code})"
