@@ -17,3 +17,13 @@
 {% macro spark__safe_divide(numerator, denominator) %}
     cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0)
 {% endmacro %}
+
+
+{% macro double_type() %}
+    {#- The SQL type of rates and model outputs: an 8-byte float on every engine. -#}
+    {{ return(adapter.dispatch("double_type", "customer_lifecycle")()) }}
+{% endmacro %}
+
+{% macro default__double_type() %}double precision{% endmacro %}
+
+{% macro spark__double_type() %}double{% endmacro %}

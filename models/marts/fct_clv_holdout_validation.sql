@@ -60,7 +60,7 @@ by_frequency as (
         cast(sum(holdout_purchase_days) as {{ dbt.type_bigint() }}) as actual_purchases,
         -- summed as decimals: exact, so the total does not depend on the order the engine adds the rows in
         cast(
-            sum(cast(holdout_expected_purchases as decimal(38, 12))) as double precision
+            sum(cast(holdout_expected_purchases as decimal(38, 12))) as {{ double_type() }}
         ) as predicted_purchases,
         count(holdout_expected_purchases) as predicted_customers
     from calibrated

@@ -26,7 +26,7 @@ stored as (
         cast(null as {{ dbt.type_string() }}) as fitted_on,
         cast(null as {{ dbt.type_string() }}) as model,  -- noqa: RF04
         cast(null as {{ dbt.type_string() }}) as parameter,  -- noqa: RF04
-        cast(null as double precision) as value,  -- noqa: RF04
+        cast(null as {{ double_type() }}) as value,  -- noqa: RF04
         cast(null as {{ dbt.type_string() }}) as fit_status,
         cast(null as {{ dbt.type_string() }}) as fit_message,
         cast(null as {{ dbt.type_bigint() }}) as customers,

@@ -53,11 +53,11 @@ final as (
 
     select
         cast(null as {{ dbt.type_string() }}) as customer_id,
-        cast(null as double precision) as probability_alive,
-        cast(null as double precision) as expected_purchases,
-        cast(null as double precision) as expected_purchase_value,
-        cast(null as double precision) as predicted_clv,
-        cast(null as double precision) as holdout_expected_purchases
+        cast(null as {{ double_type() }}) as probability_alive,
+        cast(null as {{ double_type() }}) as expected_purchases,
+        cast(null as {{ double_type() }}) as expected_purchase_value,
+        cast(null as {{ double_type() }}) as predicted_clv,
+        cast(null as {{ double_type() }}) as holdout_expected_purchases
     from settings
     where 1 = 0
 

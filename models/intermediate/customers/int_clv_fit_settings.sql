@@ -36,8 +36,8 @@ settings as (
     select
         as_of.metrics_as_of,
         {{ clv_last_observed_date('as_of.metrics_as_of') }} as last_observed_date,
-        cast({{ clv.time_unit_days }} as double precision) as time_unit_days,
-        cast({{ clv.horizon_days }} as double precision) as horizon_days,
+        cast({{ clv.time_unit_days }} as {{ double_type() }}) as time_unit_days,
+        cast({{ clv.horizon_days }} as {{ double_type() }}) as horizon_days,
         {{ clv.holdout_days }} as holdout_days,
         {{ clv.fit_max_customers }} as fit_max_customers,
         {{ clv.min_repeat_customers }} as min_repeat_customers,

@@ -78,15 +78,15 @@ final as (
         customer_days.purchase_days - 1 as frequency,
         cast(
             {{ dbt.datediff('customer_days.first_purchase_date', 'customer_days.last_purchase_date', 'day') }}
-            as double precision
+            as {{ double_type() }}
         ) / {{ clv.time_unit_days }} as recency,
         cast(
             {{ dbt.datediff('customer_days.first_purchase_date', 'windows.last_observed_date', 'day') }}
-            as double precision
+            as {{ double_type() }}
         ) / {{ clv.time_unit_days }} as age,
         case
             when customer_days.purchase_days > 1
-                then cast(customer_days.repeat_net_amount as double precision) / (customer_days.purchase_days - 1)
+                then cast(customer_days.repeat_net_amount as {{ double_type() }}) / (customer_days.purchase_days - 1)
         end as mean_repeat_value,
         case
             when customer_days.first_purchase_date <= windows.calibration_end_date
@@ -97,14 +97,14 @@ final as (
                 then cast(
                     {{ dbt.datediff(
                         'customer_days.first_purchase_date', 'customer_days.calibration_last_purchase_date', 'day'
-                    ) }} as double precision
+                    ) }} as {{ double_type() }}
                 ) / {{ clv.time_unit_days }}
         end as calibration_recency,
         case
             when customer_days.first_purchase_date <= windows.calibration_end_date
                 then cast(
                     {{ dbt.datediff('customer_days.first_purchase_date', 'windows.calibration_end_date', 'day') }}
-                    as double precision
+                    as {{ double_type() }}
                 ) / {{ clv.time_unit_days }}
         end as calibration_age,
         case
