@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 
 from conftest import PROJECT_DIR, query, raw_order, run_dbt, write_orders_csv
 from strategies import raw_histories
@@ -56,6 +56,7 @@ MART_SELECTION = ["--select", *(f"+{table}" for table in MARTS), "stg_shop__reje
 # every test passes too; it takes several minutes.)
 SPARK_DEMO_SELECTION = ["--select", "resource_type:model", "resource_type:seed", "path:tests/dbt/macro_tests",
                         "--indirect-selection", "empty"]
+# Random histories per run, after the fixed one (each builds on all three engines, about a minute on Spark).
 EXAMPLES = int(os.environ.get("LIFECYCLE_ENGINE_EXAMPLES", "2"))
 REPORTING_TIMEZONE = "America/New_York"
 DEMO_RAW_LINES = 12_594
@@ -355,14 +356,17 @@ def local(day: str, tz: str = REPORTING_TIMEZONE) -> str:
     return instant.isoformat()
 
 
-# Fixed edge cases, run before the random ones: a gap of exactly D days and one of D days and a second, orders at
-# local midnight of a month, quarter and year start in the reporting zone (and a second before), a superseded
-# version (a later updated_at wins) and an order's two versions with no updated_at (the later line wins).
+# Fixed edge cases, run before the random ones: gaps of exactly D days (one at a fraction of a second: the same
+# spell only when instants keep their microseconds) and of D days and a microsecond, orders at local midnight of a
+# month, quarter and year start in the reporting zone (and a second before), a superseded version (a later
+# updated_at wins) and an order's two versions with no updated_at (the later line wins).
 EDGE_HISTORY = [
     raw_order("1", "gap_d", "2024-01-10 00:00:00", updated_at="2024-01-10 00:00:00"),
     raw_order("2", "gap_d", (datetime(2024, 1, 10) + timedelta(days=90)).isoformat(), updated_at="2024-04-09 00:00:00"),
     raw_order("3", "gap_d_plus", "2024-01-10 00:00:00.250000", updated_at=""),
     raw_order("4", "gap_d_plus", "2024-04-09 00:00:00.250001", updated_at=""),
+    raw_order("11", "gap_d_fraction", "2024-02-10 10:00:00.500000", updated_at=""),
+    raw_order("12", "gap_d_fraction", "2024-05-10 10:00:00.500000", updated_at=""),
     raw_order("5", "boundary", local("2024-04-01"), updated_at=""),
     raw_order("6", "boundary", (datetime.fromisoformat(local("2024-07-01")) - timedelta(seconds=1)).isoformat(),
               updated_at=""),
@@ -374,7 +378,9 @@ EDGE_HISTORY = [
     raw_order("10", "rejected", "2024-02-02 10:00:00", status="cancelled", updated_at=""),
 ]
 ENGINE_SETTINGS = settings(
-    max_examples=EXAMPLES,
+    max_examples=max(EXAMPLES, 1),
+    # LIFECYCLE_ENGINE_EXAMPLES=0: the fixed example only
+    phases=list(Phase) if EXAMPLES > 0 else [Phase.explicit],
     derandomize=bool(os.environ.get("CI")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
@@ -410,6 +416,9 @@ def test_edge_history_has_its_edges():
     period start in the reporting zone, and superseded versions."""
     instants = {row["order_id"]: row["ordered_at"] for row in EDGE_HISTORY}
     assert datetime.fromisoformat(instants["2"]) - datetime.fromisoformat(instants["1"]) == timedelta(days=90)
+    assert datetime.fromisoformat(instants["12"]) - datetime.fromisoformat(instants["11"]) == timedelta(days=90)
+    assert datetime.fromisoformat(instants["4"]) - datetime.fromisoformat(instants["3"]) == timedelta(
+        days=90, microseconds=1)
     assert datetime.fromisoformat(instants["5"]).utcoffset() == timedelta(hours=-4)  # New York summer time
     assert len([row for row in EDGE_HISTORY if row["order_id"] == "8"]) == 2
     assert date.fromisoformat(instants["7"][:10]) == date(2025, 1, 1)
