@@ -3,7 +3,8 @@
 
 1. Generate a clean Parquet orders file with scripts/generate_orders.py (reused if
    already in the work directory: the generator is deterministic).
-2. Time `dbt run` of the project on it (wall time, peak RSS of the dbt process).
+2. Time `dbt run` of the project on it (wall time, peak RSS of the dbt process), then `dbt build` (every model and
+   every test) into a second, fresh database (skip with --no-build).
 3. Time scripts/benchmark_reference.sql in a fresh DuckDB process, materialising the result.
 4. Compare main.fct_lifecycle_metrics with the reference result column by column
    (counts exactly, net_revenue to the cent, rates to 1e-9).
@@ -99,6 +100,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument("--dormancy-days", type=int, default=90, help="lifecycle_dormancy_days (default 90)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="dbt project to run (default: this repo)")
+    parser.add_argument("--no-build", action="store_true", help="time `dbt run` only, not `dbt build`")
     return parser.parse_args(argv)
 
 
@@ -141,10 +143,32 @@ def default_metrics_as_of(orders_path: Path) -> str:
     return day
 
 
+# ISO-8601 text -> UTC timestamp. A plain timestamp cast ignores an offset (right for 'Z' and for text without one,
+# which is UTC), so text with a +hh:mm / -hh:mm offset after the date goes through timestamptz.
+PARSED_TIMESTAMP = """case
+            when length(raw_rows.{column}::varchar) > 19 and regexp_matches(raw_rows.{column}::varchar[11:], '[+-]')
+                then timezone('UTC', try_cast(raw_rows.{column}::varchar as timestamptz))
+            else try_cast(raw_rows.{column}::varchar as timestamp)
+        end"""
+
+
+def timestamp_sql(orders_path: Path, column: str) -> str:
+    """The reference's UTC timestamp of a column: as it is when the file keeps it typed, else parsed text."""
+    reader = "read_parquet" if orders_path.suffix.lower() == ".parquet" else "read_csv"
+    (column_type,) = duckdb.connect().execute(
+        f"select column_type from (describe select {column} from {reader}(?))", [str(orders_path)]
+    ).fetchone()
+    if column_type.upper().startswith("TIMESTAMP"):
+        return f"raw_rows.{column}::timestamp"
+    return PARSED_TIMESTAMP.format(column=column)
+
+
 def render_reference_sql(orders_path: Path, metrics_as_of: str, dormancy_days: int) -> str:
     """Fill the placeholders of benchmark_reference.sql for this file."""
     parquet = orders_path.suffix.lower() == ".parquet"
     return REFERENCE_SQL.read_text().format(
+        ordered_at=timestamp_sql(orders_path, "ordered_at"),
+        updated_at=timestamp_sql(orders_path, "updated_at"),
         reader="read_parquet" if parquet else "read_csv",
         file_position="file_row_number" if parquet else "row_number() over ()",
         orders_path=str(orders_path).replace("'", "''"),
@@ -153,8 +177,10 @@ def render_reference_sql(orders_path: Path, metrics_as_of: str, dormancy_days: i
     )
 
 
-def run_dbt(args: argparse.Namespace, orders_path: Path, metrics_as_of: str, database: Path) -> Measurement:
-    """Run `dbt seed` (untimed, in case models need seeds) then time `dbt run` on the orders file."""
+def run_dbt(args: argparse.Namespace, orders_path: Path, metrics_as_of: str, database: Path,
+            command: str = "run") -> Measurement:
+    """Run `dbt seed` (untimed, in case models need seeds) then time `dbt <command>` (run or build) on the orders
+    file, into a fresh database."""
     database.unlink(missing_ok=True)
     env = {**os.environ, "DBT_DUCKDB_PATH": str(database)}
     dbt_vars = {"orders_path": str(orders_path), "metrics_as_of": metrics_as_of}
@@ -162,17 +188,19 @@ def run_dbt(args: argparse.Namespace, orders_path: Path, metrics_as_of: str, dat
         dbt_vars["lifecycle_dormancy_days"] = args.dormancy_days
     dbt = [sys.executable, "-m", "dbt.cli.main"]
     # artifacts and logs go to the work directory, not over the project's target/ and logs/
-    common = ["--vars", json.dumps(dbt_vars), "--target-path", str(args.workdir / "target"),
+    common = ["--vars", json.dumps(dbt_vars), "--target-path", str(args.workdir / f"target_{command}"),
               "--log-path", str(args.workdir / "logs")]
     if (args.project_dir / "packages.yml").exists() and not (args.project_dir / "dbt_packages").exists():
         subprocess.run([*dbt, "deps"], cwd=args.project_dir, env=env, check=True)  # untimed
-    seed = run_measured([*dbt, "seed", *common], args.workdir / "dbt_seed.log", cwd=args.project_dir, env=env)
-    if seed.returncode != 0:
-        fail(f"dbt seed failed ({seed.returncode}):\n{seed.stdout[-3000:]}")
-    run = run_measured([*dbt, "run", *common], args.workdir / "dbt_run.log", cwd=args.project_dir, env=env)
-    if run.returncode != 0:
-        fail(f"dbt run failed ({run.returncode}):\n{run.stdout[-3000:]}")
-    return run
+    if command == "run":
+        seed = run_measured([*dbt, "seed", *common], args.workdir / "dbt_seed.log", cwd=args.project_dir, env=env)
+        if seed.returncode != 0:
+            fail(f"dbt seed failed ({seed.returncode}):\n{seed.stdout[-3000:]}")
+    measured = run_measured([*dbt, command, *common], args.workdir / f"dbt_{command}.log", cwd=args.project_dir,
+                            env=env)
+    if measured.returncode != 0:
+        fail(f"dbt {command} failed ({measured.returncode}):\n{measured.stdout[-3000:]}")
+    return measured
 
 
 def run_reference(orders_path: Path, metrics_as_of: str, dormancy_days: int,
@@ -250,13 +278,15 @@ def count_orders(orders_path: Path) -> int:
     return duckdb.connect().execute("select count(*) from read_parquet(?)", [str(orders_path)]).fetchone()[0]
 
 
-def markdown_table(customers: int, orders: int, dbt: Measurement, reference: Measurement,
+def markdown_table(customers: int, orders: int, dbt: Measurement, build: Measurement | None, reference: Measurement,
                    reference_seconds: float) -> str:
     """The timings as a Markdown table."""
     header = ["customers", "orders", "dbt run s", "dbt peak MB", "reference query s", "reference peak MB",
-              "ratio (dbt / reference)"]
+              "ratio (dbt run / reference)", "dbt build s", "build peak MB", "ratio (build / run)"]
     row = [f"{customers:,}", f"{orders:,}", f"{dbt.seconds:.1f}", f"{dbt.peak_mb:.0f}", f"{reference_seconds:.1f}",
            f"{reference.peak_mb:.0f}", f"{dbt.seconds / reference_seconds:.1f}"]
+    row += ([f"{build.seconds:.1f}", f"{build.peak_mb:.0f}", f"{build.seconds / dbt.seconds:.2f}"] if build
+            else ["-", "-", "-"])
     return "\n".join([
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---:" for _ in header) + "|",
@@ -286,8 +316,10 @@ def main(argv: list[str] | None = None) -> int:
         orders_path, metrics_as_of, args.dormancy_days, args.workdir
     )
     problems = compare(database, reference_path)
+    build = None if args.no_build else run_dbt(args, orders_path, metrics_as_of, args.workdir / "build.duckdb",
+                                                "build")
 
-    print(markdown_table(args.customers, count_orders(orders_path), dbt, reference, reference_seconds))
+    print(markdown_table(args.customers, count_orders(orders_path), dbt, build, reference, reference_seconds))
     print("\n(reference query s: the query alone inside its process; "
           f"the whole process took {reference.seconds:.1f} s; dbt run s: the whole `dbt run`)")
     if problems:

@@ -7,6 +7,9 @@
 --                     column, parallel), row_number() over () for csv (serialises the scan)
 --   {metrics_as_of}   the instant "now", e.g. 2026-01-01 or 2026-01-01 00:00:00 (UTC)
 --   {dormancy_days}   D, lifecycle_dormancy_days
+--   {ordered_at}, {updated_at}
+--                     the UTC timestamp of the parsed row: the typed column as it is when the file
+--                     keeps timestamps typed (Parquet), else the text parsed (parsed_timestamp below)
 -- Reporting timezone UTC; grains day, week (ISO, Monday), month, quarter, year.
 --
 -- Event-based: every figure is a sum over dated events (spell starts, churns,
@@ -31,7 +34,7 @@ raw_rows as (
         {file_position} as file_position,
         order_id::varchar as order_id,
         nullif(trim(customer_id::varchar), '') as customer_id,
-        ordered_at::varchar as ordered_at,
+        ordered_at,
         lower(trim(status::varchar)) as status,
         try_cast(amount as decimal(18, 2)) as amount,
         case
@@ -40,7 +43,7 @@ raw_rows as (
                 then try_cast(refunded_amount as decimal(18, 2))
             when trim(refunded_amount::varchar) = '' then 0
         end as refunded_amount,
-        updated_at::varchar as updated_at,
+        updated_at,
     from {reader}('{orders_path}')
 ),
 
@@ -49,16 +52,8 @@ raw_rows as (
 -- offset after the date goes through timestamptz.
 parsed_rows as (
     select * replace (
-        case
-            when length(raw_rows.ordered_at) > 19 and regexp_matches(raw_rows.ordered_at[11:], '[+-]')
-                then timezone('UTC', try_cast(raw_rows.ordered_at as timestamptz))
-            else try_cast(raw_rows.ordered_at as timestamp)
-        end as ordered_at,
-        case
-            when length(raw_rows.updated_at) > 19 and regexp_matches(raw_rows.updated_at[11:], '[+-]')
-                then timezone('UTC', try_cast(raw_rows.updated_at as timestamptz))
-            else try_cast(raw_rows.updated_at as timestamp)
-        end as updated_at
+        {ordered_at} as ordered_at,
+        {updated_at} as updated_at
     )
     from raw_rows
 ),

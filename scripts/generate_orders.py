@@ -154,18 +154,20 @@ def base_orders_sql(args: argparse.Namespace) -> str:
 
 
 def clean_query(args: argparse.Namespace) -> str:
-    """SQL for the clean (benchmark) file: valid rows only, unique order ids."""
+    """SQL for the clean (benchmark) file: valid rows only, unique order ids. Parquet keeps timestamps typed (as a
+    shop's Parquet export does); CSV writes them as text."""
+    timestamp_type = "timestamp" if args.out.suffix.lower() == ".parquet" else "varchar"
     return f"""
 with {base_orders_sql(args)}
 
 select
     order_id,
     customer_id,
-    ordered_ts::varchar as ordered_at,
+    ordered_ts::{timestamp_type} as ordered_at,
     status,
     amount,
     refunded_amount,
-    updated_ts::varchar as updated_at,
+    updated_ts::{timestamp_type} as updated_at,
 from base_orders
 """
 

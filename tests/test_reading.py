@@ -167,6 +167,51 @@ def test_gb18030_export_with_chinese_headers(tmp_path):
     assert [row["customer_id"] for row in customers] == ["张三", "李四", "赵六"]
 
 
+def test_typed_parquet_columns_are_read_as_they_are(tmp_path):
+    """A Parquet export keeps its types: naive timestamps are wall-clock time in orders_timezone, a timestamp with
+    time zone is an instant, numbers are amounts without a text round trip (NaN and infinities unparseable, 10^14
+    and more out of range), and only a repeated order_id is ranked among its versions."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def local(text: str) -> datetime:
+        return datetime.fromisoformat(text)
+
+    def instant(text: str) -> datetime:
+        return datetime.fromisoformat(text)  # with its offset: an aware datetime
+
+    table = pa.table({
+        "order_id": ["P1", "P2", "P2", "P2", "P3", "P4", "P5", "P6"],
+        "customer_id": ["c1", "c2", "c2", "c2", "c3", "c4", "c5", "c6"],
+        "ordered_at": pa.array([local("2025-10-31 17:38:00"), local("2024-03-01 07:30:00"),
+                                local("2024-03-01 07:30:00"), local("2024-03-01 07:30:00"),
+                                local("2024-05-05 12:00:00"), local("2024-05-05 12:00:00"),
+                                local("2024-05-05 12:00:00"), local("2024-05-05 12:00:00")], pa.timestamp("us")),
+        "status": ["completed"] * 8,
+        "amount": pa.array([1299.0, 10.0, 20.0, 30.0, float("nan"), float("inf"), 1e15, 88.5], pa.float64()),
+        "updated_at": pa.array([None, instant("2024-03-02 09:00:00+08:00"), instant("2024-03-02 02:00:00+00:00"),
+                                instant("2024-03-01 18:00:00-08:00"), None, None, None, None],
+                               pa.timestamp("us", tz="UTC")),
+    })
+    path = tmp_path / "typed.parquet"
+    pq.write_table(table, path)
+    db_path, _ = build_staging(tmp_path, path, orders_timezone="Asia/Shanghai")
+    got = {line: (row["order_id"], row["outcome"], row["ordered_at"], row["amount"])
+           for line, row in outcomes(db_path).items()}
+    assert got == {
+        # 17:38 in Beijing is 09:38 UTC
+        1: ("P1", "valid", datetime(2025, 10, 31, 9, 38), Decimal("1299")),
+        # three versions: updated 01:00 UTC, 02:00 UTC and 02:00 UTC (18:00 at -08:00): a tie, the later row wins
+        2: ("P2", "superseded", datetime(2024, 2, 29, 23, 30), Decimal("10")),
+        3: ("P2", "superseded", datetime(2024, 2, 29, 23, 30), Decimal("20")),
+        4: ("P2", "valid", datetime(2024, 2, 29, 23, 30), Decimal("30")),
+        5: ("P3", "unparseable amount", datetime(2024, 5, 5, 4, 0), None),
+        6: ("P4", "unparseable amount", datetime(2024, 5, 5, 4, 0), None),
+        7: ("P5", "amount out of range", datetime(2024, 5, 5, 4, 0), None),
+        8: ("P6", "valid", datetime(2024, 5, 5, 4, 0), Decimal("88.5")),
+    }
+
+
 def test_gb18030_read_as_utf8_names_the_encoding_var(tmp_path):
     with pytest.raises(DbtBuildError) as failure:
         build_staging(tmp_path, FIXTURES / "gb18030_chinese_headers.csv", orders_columns=CHINESE_COLUMNS)

@@ -34,6 +34,7 @@
     {% else %}
         {% set present = contract_columns.keys() | list %}
     {% endif %}
+    {% set kinds = raw_column_kinds(relation) %}
     select
         source_file,
         source_line_number,
@@ -41,6 +42,9 @@
         malformed_reason,
         {% for column, default in contract_columns.items() -%}
         {%- if column in present -%}
+        {%- if kinds.get(column, "text") != "text" -%}
+        {{ adapter.quote(column) }} as {{ column }}__typed,
+        {% endif -%}
         nullif(trim(cast({{ adapter.quote(column) }} as {{ dbt.type_string() }})), '') as {{ column }}
         {%- elif default is not none -%}
         cast({{ default }} as {{ dbt.type_string() }}) as {{ column }}
@@ -50,6 +54,40 @@
         {{ "," if not loop.last }}
         {% endfor %}
     from {{ relation }}
+{% endmacro %}
+
+
+{% macro raw_column_kinds(relation) %}
+    {#- Column (lower case) -> the kind of value a raw table holds in it: 'timestamp' (naive), 'timestamptz',
+        'date', 'number' (integer, decimal or float) or 'text'. A typed column (Parquet keeps its types) is read as
+        it is, not cast to text and parsed back (raw_timestamp_utc, raw_money_value); anything else is text. -#}
+    {{ return(adapter.dispatch("raw_column_kinds", "customer_lifecycle")(relation)) }}
+{% endmacro %}
+
+{% macro default__raw_column_kinds(relation) %}
+    {#- PostgreSQL and Spark: every column is read as text (their loaders write what the reading layer read). -#}
+    {{ return({}) }}
+{% endmacro %}
+
+{% macro duckdb__raw_column_kinds(relation) %}
+    {%- set kinds = {} -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- set dtype = column.dtype | lower -%}
+            {%- if dtype in ("timestamp with time zone", "timestamptz") -%}
+                {%- do kinds.update({column.name | lower: "timestamptz"}) -%}
+            {%- elif dtype.startswith("timestamp") or dtype == "datetime" -%}
+                {%- do kinds.update({column.name | lower: "timestamp"}) -%}
+            {%- elif dtype == "date" -%}
+                {%- do kinds.update({column.name | lower: "date"}) -%}
+            {%- elif dtype.startswith("decimal") or dtype.startswith("numeric")
+                or dtype in ("tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
+                             "uinteger", "ubigint", "float", "real", "double") -%}
+                {%- do kinds.update({column.name | lower: "number"}) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(kinds) }}
 {% endmacro %}
 
 

@@ -1,23 +1,17 @@
+{{ config(materialized='table') }}
 {%- set timezone = orders_timezone() -%}
+{%- set relation = raw_source_relation('shop', 'raw_orders', 'orders') -%}
+{%- set kinds = raw_column_kinds(relation) -%}
 {#- Every raw line of the orders source, parsed, ranked among the versions of its order, and checked against
-    the validity rules of METRICS.md §1 (all but "ordered_at before metrics_as_of"). -#}
+    the validity rules of METRICS.md §1 (all but "ordered_at before metrics_as_of"). A table: the one parse of the
+    raw input, which staging, the tests and every later model read. Typed columns (Parquet) are read as they are;
+    only text is parsed. -#}
 
 with
 
 source as (
 
-    {{ raw_source_select(raw_source_relation('shop', 'raw_orders', 'orders'), raw_order_columns()) | indent(4) }}
-
-),
-
-cleaned as (
-
-    select
-        *,
-        lower(status) as status_key,
-        {{ decimal_text_cleaned('amount') }} as amount_cleaned,
-        {{ decimal_text_cleaned('refunded_amount') }} as refunded_amount_cleaned
-    from source
+    {{ raw_source_select(relation, raw_order_columns()) | indent(4) }}
 
 ),
 
@@ -25,31 +19,64 @@ parsed as (
 
     select
         *,
-        {{ parse_timestamp('ordered_at', timezone) | indent(8) }} as ordered_at_utc,
-        {{ parse_timestamp('updated_at', timezone) | indent(8) }} as updated_at_utc,
-        {{ parse_decimal('amount_cleaned') | indent(8) }} as amount_value,
-        {{ parse_decimal('refunded_amount_cleaned') | indent(8) }} as refunded_amount_value
-    from cleaned
+        lower(status) as status_key,
+        {{ raw_timestamp_utc('ordered_at', kinds.get('ordered_at', 'text'), timezone) | indent(8) }}
+            as ordered_at_utc,
+        {{ raw_timestamp_utc('updated_at', kinds.get('updated_at', 'text'), timezone) | indent(8) }}
+            as updated_at_utc,
+        {{ raw_money_value('amount', kinds.get('amount', 'text')) | indent(8) }} as amount_value,
+        {{ raw_money_value('refunded_amount', kinds.get('refunded_amount', 'text')) | indent(8) }}
+            as refunded_amount_value
+    from source
 
 ),
 
-ranked as (
+repeated_order_ids as (
+
+    {#- Versions are ranked only where an order_id occurs more than once (most occur once). -#}
+    select order_id
+    from parsed
+    where order_id is not null
+    group by order_id
+    having count(*) > 1
+
+),
+
+single_versions as (
 
     select
-        *,
-        coalesce(refunded_amount_value, 0) as refunded_amount_or_zero,
-        case
-            when order_id is null then 1
-            else row_number() over (
-                partition by order_id
-                order by
-                    case when updated_at_utc is null then 0 else 1 end desc,
-                    updated_at_utc desc,
-                    source_file desc,
-                    source_line_number desc
-            )
-        end as version_rank
+        parsed.*,
+        1 as version_rank
     from parsed
+    left join repeated_order_ids
+        on parsed.order_id = repeated_order_ids.order_id
+    where repeated_order_ids.order_id is null
+
+),
+
+repeated_versions as (
+
+    select
+        parsed.*,
+        row_number() over (
+            partition by parsed.order_id
+            order by
+                case when parsed.updated_at_utc is null then 0 else 1 end desc,
+                parsed.updated_at_utc desc,
+                parsed.source_file desc,
+                parsed.source_line_number desc
+        ) as version_rank
+    from parsed
+    inner join repeated_order_ids
+        on parsed.order_id = repeated_order_ids.order_id
+
+),
+
+versions as (
+
+    select * from single_versions
+    union all
+    select * from repeated_versions
 
 ),
 
@@ -66,13 +93,15 @@ checked as (
             when status_key is null or status_key not in {{ counted_order_statuses() }}
                 then 'status not counted'
             when amount is null then 'missing amount'
-            when amount_value is null then {{ decimal_rejection('amount_cleaned', 'amount') }}
+            when amount_value is null
+                then {{ raw_money_rejection('amount', kinds.get('amount', 'text'), 'amount') | indent(16) }}
             when refunded_amount is not null and refunded_amount_value is null
-                then {{ decimal_rejection('refunded_amount_cleaned', 'refunded_amount') }}
+                then {{ raw_money_rejection('refunded_amount', kinds.get('refunded_amount', 'text'), 'refunded_amount')
+                    | indent(16) }}
             when amount_value < 0 then 'negative amount'
-            when amount_value - refunded_amount_or_zero <= 0 then 'fully refunded'
+            when amount_value - coalesce(refunded_amount_value, 0) <= 0 then 'fully refunded'
         end as rule_failure
-    from ranked
+    from versions
 
 ),
 
@@ -92,8 +121,8 @@ final as (
         raw_line,
         version_rank,
         amount_value as amount,
-        refunded_amount_or_zero as refunded_amount,
-        amount_value - refunded_amount_or_zero as net_amount,
+        coalesce(refunded_amount_value, 0) as refunded_amount,
+        amount_value - coalesce(refunded_amount_value, 0) as net_amount,
         version_rank > 1 as is_superseded,
         ordered_at_utc as ordered_at,
         updated_at_utc as updated_at
