@@ -37,13 +37,14 @@ counts as (
         periods.is_complete,
         periods.reactivation_events,
         periods.churn_alerts,
-        {% for column in [
-            "touched_customers", "responding_customers", "attributed_reactivations", "alerts_contacted_in_window",
-            "contacted_won_back_alerts", "contacted_lapsed_alerts", "uncontacted_won_back_alerts",
-            "uncontacted_lapsed_alerts",
-        ] -%}
-        cast(coalesce(flows.{{ column }}, 0) as {{ dbt.type_bigint() }}) as {{ column }}{{ "," if not loop.last }}
-        {% endfor -%}
+        cast(coalesce(flows.touched_customers, 0) as {{ dbt.type_bigint() }}) as touched_customers,
+        cast(coalesce(flows.responding_customers, 0) as {{ dbt.type_bigint() }}) as responding_customers,
+        cast(coalesce(flows.attributed_reactivations, 0) as {{ dbt.type_bigint() }}) as attributed_reactivations,
+        cast(coalesce(flows.alerts_contacted_in_window, 0) as {{ dbt.type_bigint() }}) as alerts_contacted_in_window,
+        cast(coalesce(flows.contacted_won_back_alerts, 0) as {{ dbt.type_bigint() }}) as contacted_won_back_alerts,
+        cast(coalesce(flows.contacted_lapsed_alerts, 0) as {{ dbt.type_bigint() }}) as contacted_lapsed_alerts,
+        cast(coalesce(flows.uncontacted_won_back_alerts, 0) as {{ dbt.type_bigint() }}) as uncontacted_won_back_alerts,
+        cast(coalesce(flows.uncontacted_lapsed_alerts, 0) as {{ dbt.type_bigint() }}) as uncontacted_lapsed_alerts
     from periods
     cross join has_touches
     left join flows

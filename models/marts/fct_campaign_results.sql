@@ -38,14 +38,14 @@ group_counts as (
 
     select
         campaign_id,
-        {% for group in ["treated", "control"] -%}
-        {%- set in_group = "is_control" if group == "control" else "not is_control" -%}
-        {{ count_where(in_group) }} as {{ group }}_customers,
-        {{ count_where(in_group ~ " and has_responded") }} as {{ group }}_responders,
-        {{ count_where(in_group ~ " and is_dormant") }} as {{ group }}_dormant_customers,
-        {{ count_where(in_group ~ " and is_dormant and has_responded") }} as {{ group }}_reactivated_customers
-        {{- "," if not loop.last }}
-        {% endfor %}
+        {{ count_where("not is_control") }} as treated_customers,
+        {{ count_where("is_control") }} as control_customers,
+        {{ count_where("not is_control and has_responded") }} as treated_responders,
+        {{ count_where("is_control and has_responded") }} as control_responders,
+        {{ count_where("not is_control and is_dormant") }} as treated_dormant_customers,
+        {{ count_where("is_control and is_dormant") }} as control_dormant_customers,
+        {{ count_where("not is_control and is_dormant and has_responded") }} as treated_reactivated_customers,
+        {{ count_where("is_control and is_dormant and has_responded") }} as control_reactivated_customers
     from group_customers
     group by campaign_id
 
@@ -60,11 +60,21 @@ campaign_touches as (
         cast(sum(case when not is_control then attributed_orders else 0 end) as {{ dbt.type_bigint() }})
             as attributed_orders,
         sum(case when not is_control then attributed_net_revenue else 0 end) as attributed_net_revenue,
-        sum(case when not is_control then cost else 0 end) as cost,
+        sum(case when not is_control then cost else 0 end) as cost,  -- noqa: RF04
         min(touched_at) as first_touched_at,
         max(touched_at) as last_touched_at
     from touches
     group by campaign_id
+
+),
+
+distinct_channels as (
+
+    select distinct
+        campaign_id,
+        channel
+    from touches
+    where channel is not null
 
 ),
 
@@ -73,7 +83,7 @@ campaign_channels as (
     select
         campaign_id,
         {{ dbt.listagg('channel', "', '", 'order by channel') }} as channels
-    from (select distinct campaign_id, channel from touches where channel is not null) as distinct_channels
+    from distinct_channels
     group by campaign_id
 
 ),

@@ -1,6 +1,6 @@
 {{ config(severity='warn') }}
--- Warns when more than var `rejected_rows_warn_share` (default 1 %) of the raw campaign touches is rejected. Returns one row
--- with the counts and the top reasons; the same message is logged when the test runs.
+-- Warns when more than var `rejected_rows_warn_share` (default 1 %) of the raw campaign touches is rejected.
+-- Returns one row with the counts and the top reasons; the same message is logged when the test runs.
 {%- set max_share = var('rejected_rows_warn_share', 0.01) -%}
 {%- set message = campaign_touches_rejected_warning(max_share) %}
 

@@ -49,8 +49,8 @@ final as (
     select *
     from parsed
     where
-        coalesce(lower(actual_value), '-') != coalesce(expected_value, '-')
-        or coalesce(actual_reason, '-') != coalesce(expected_reason, '-')
+        coalesce(lower(actual_value), '-') <> coalesce(expected_value, '-')
+        or coalesce(actual_reason, '-') <> coalesce(expected_reason, '-')
 
 )
 

@@ -82,7 +82,7 @@ final as (
         version_rank,
         version_rank > 1 as is_superseded,
         coalesce(is_control_value, false) as is_control,
-        coalesce(cost_value, 0) as cost,
+        coalesce(cost_value, 0) as cost,  -- noqa: RF04
         touched_at_utc as touched_at
     from checked
 
