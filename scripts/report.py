@@ -563,7 +563,7 @@ def _campaign_table(rows: list[dict], columns: list[tuple[str, str, object]]) ->
 
 def _lift(row: dict, kind: str) -> str:
     if row[f"{kind}_rate_lift"] is None:
-        return "no holdout"
+        return "— (a group is empty: no holdout, or no dormant customer)"
     flag = " significant" if row[f"is_{kind}_rate_lift_significant"] else ""
     return (f"{_percent(row[f'{kind}_rate_lift'])} [{_percent(row[f'{kind}_rate_lift_lower'])}, "
             f"{_percent(row[f'{kind}_rate_lift_upper'])}]{flag}")
