@@ -37,4 +37,17 @@ CONTRACTS = {
             ("updated_at", False),
         ),
     ),
+    # METRICS.md §10: one row per contact of a customer by a campaign (optional source, var campaign_touches_path).
+    "campaign_touches": Contract(
+        name="campaign_touches",
+        columns=(
+            ("touch_id", True),
+            ("campaign_id", True),
+            ("customer_id", True),
+            ("touched_at", True),
+            ("channel", False),
+            ("is_control", False),
+            ("cost", False),
+        ),
+    ),
 }

@@ -527,6 +527,7 @@ def render_html(data: ReportData, grain: str, cohort_grain: str, db_path: Path) 
     if not data.clv_validation:
         sections.append('<section><h2>Predictive customer value</h2>\n<p class="explain">No holdout validation '
                         "(var <code>clv_holdout_days</code> is 0).</p>\n" + clv_tables(data) + "\n</section>")
+    sections.append(campaign_section(db_path))
     return PAGE.format(
         title="Customer lifecycle report",
         metrics_as_of=f"{data.metrics_as_of:%Y-%m-%d %H:%M:%S}",
@@ -537,6 +538,85 @@ def render_html(data: ReportData, grain: str, cohort_grain: str, db_path: Path) 
         table=headline_table(data.periods, grain),
         sections="\n".join(sections),
     )
+
+
+# --- campaigns and win-back attribution (METRICS.md §10) ---------------------------------------------------------
+
+CAMPAIGN_CAVEAT = (
+    "An order is attributed to the customer's latest campaign touch at most W days before it (var "
+    "<code>campaign_attribution_days</code>); that is correlation in time, not proof that the contact caused it. "
+    "Read the treated rates against the holdout (control) group: the lift is the difference, and its 95% interval "
+    "(Newcombe's hybrid score interval, z = 1.96) says how sure it is; <em>significant</em> means the interval "
+    "excludes zero. A campaign without a holdout has no lift. Channels compare treated touches only, without a "
+    "holdout of their own: their response rates are not causal."
+)
+
+
+def _campaign_table(rows: list[dict], columns: list[tuple[str, str, object]]) -> str:
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(render(row[name])))}</td>" for name, _, render in columns) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _lift(row: dict, kind: str) -> str:
+    if row[f"{kind}_rate_lift"] is None:
+        return "— (a group is empty: no holdout, or no dormant customer)"
+    flag = " significant" if row[f"is_{kind}_rate_lift_significant"] else ""
+    return (f"{_percent(row[f'{kind}_rate_lift'])} [{_percent(row[f'{kind}_rate_lift_lower'])}, "
+            f"{_percent(row[f'{kind}_rate_lift_upper'])}]{flag}")
+
+
+def campaign_section(db_path: Path) -> str:
+    """Campaign results (treated against holdout, lifts with their interval, cost) and a comparison of channels."""
+    heading = "<section><h2>Campaigns and win-back attribution</h2>\n"
+    connection = duckdb.connect(str(db_path), read_only=True)
+    try:
+        present = {row[0] for row in connection.execute("select table_name from information_schema.tables").fetchall()}
+        if "fct_campaign_results" not in present:
+            return heading + '<p class="explain">No campaign marts in this database.</p></section>'
+        campaigns = _rows(connection, "select * from fct_campaign_results order by first_touched_at, campaign_id")
+        channels = _rows(connection, """
+            select
+                coalesce(channel, '(none)') as channel,
+                count(distinct customer_id) as touched_customers,
+                count(distinct case when is_responded then customer_id end) as responding_customers,
+                count(distinct case when is_responded then customer_id end) * 1.0
+                    / count(distinct customer_id) as response_rate,
+                sum(attributed_net_revenue) as attributed_net_revenue,
+                sum(cost) as cost
+            from int_campaign_touches_evaluated
+            where not is_control
+            group by all
+            order by channel""") if "int_campaign_touches_evaluated" in present else []
+    finally:
+        connection.close()
+    if not campaigns:
+        return heading + '<p class="explain">No campaign touches (var <code>campaign_touches_path</code>).</p></section>'
+    for row in campaigns:
+        row["response_lift"] = _lift(row, "response")
+        row["reactivation_lift"] = _lift(row, "reactivation")
+    table = _campaign_table(campaigns, [
+        ("campaign_id", "campaign", str), ("channels", "channels", lambda v: v or ""),
+        ("treated_customers", "treated", int), ("control_customers", "holdout", int),
+        ("treated_response_rate", "response (treated)", _percent),
+        ("control_response_rate", "response (holdout)", _percent),
+        ("response_lift", "response lift [95% CI]", str),
+        ("treated_reactivation_rate", "活动唤醒率 (treated)", _percent),
+        ("control_reactivation_rate", "活动唤醒率 (holdout)", _percent),
+        ("reactivation_lift", "reactivation lift [95% CI]", str),
+        ("attributed_orders", "attributed orders", int), ("attributed_net_revenue", "attributed revenue", _amount),
+        ("cost", "cost", _amount), ("cost_per_reactivated_customer", "cost per reactivated", _amount),
+    ])
+    channel_table = _campaign_table(channels, [
+        ("channel", "channel", str), ("touched_customers", "touched", int),
+        ("responding_customers", "responding", int), ("response_rate", "response rate", _percent),
+        ("attributed_net_revenue", "attributed revenue", _amount), ("cost", "cost", _amount),
+    ])
+    return (f'{heading}<p class="explain">{CAMPAIGN_CAVEAT}</p>\n<h3>Campaigns</h3>\n{table}\n'
+            f"<h3>Channels (treated touches)</h3>\n{channel_table}\n</section>")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
