@@ -27,6 +27,8 @@ def options_from_meta(meta: dict[str, Any]) -> ReadOptions:
         raise InputError(f"unknown raw contract '{contract_name}'; known: {', '.join(CONTRACTS)}")
     path = meta.get("path")
     path = str(DEMO_FILES[contract_name]) if unset(path) else str(path).strip()
+    if path == NO_DATA:
+        path = str(empty_input(CONTRACTS[contract_name]))
     columns = meta.get("columns")
     if isinstance(columns, str):
         columns = None if unset(columns) else json.loads(columns)
@@ -37,3 +39,30 @@ def options_from_meta(meta: dict[str, Any]) -> ReadOptions:
         columns=columns or {},
         encoding="utf-8" if unset(encoding) else str(encoding),
     )
+
+
+# Optional sources (loyalty; README "Loyalty programme"): var `<source>_path` null means the bundled demo file when
+# `orders_path` is unset too, otherwise no such data. The sources' meta then says NO_DATA, and the source is read
+# from an empty Parquet file of the contract's columns: a raw table with zero rows and the usual columns.
+DEMO_FILES["loyalty_members"] = PROJECT_DIR / "data" / "demo" / "raw_loyalty_members.csv"
+DEMO_FILES["loyalty_events"] = PROJECT_DIR / "data" / "demo" / "raw_loyalty_events.csv"
+NO_DATA = "no data"
+
+
+def empty_input(contract) -> Path:
+    """A Parquet file with no rows and the contract's columns (text), written once per contract to the temp dir."""
+    import os
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = Path(tempfile.gettempdir()) / "lifecycle_reading_empty"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{contract.name}.parquet"
+    if not path.exists():
+        schema = pa.schema([pa.field(column, pa.string()) for column in contract.names])
+        partial = folder / f"{contract.name}.{os.getpid()}.parquet.partial"
+        pq.write_table(schema.empty_table(), partial)
+        os.replace(partial, path)
+    return path
