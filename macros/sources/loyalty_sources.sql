@@ -38,6 +38,12 @@
         {% endfor -%}
     where 1 = 0
     {% else %}
-    {{ raw_source_select(raw_source_relation(source_name, table_name, contract), contract_columns) }}
+    {% set relation = raw_source_relation(source_name, table_name, contract) %}
+    {% if execute and target.type == "duckdb" and adapter.get_columns_in_relation(relation) | length == 0 %}
+        {#- dbt-duckdb loads a plugin's source only when source() runs with a connection open, which is not so
+            for every model compiled without a run (sqlfluff's templater); the first lookup opened one. -#}
+        {% set relation = raw_source_relation(source_name, table_name, contract) %}
+    {% endif %}
+    {{ raw_source_select(relation, contract_columns) }}
     {% endif %}
 {% endmacro %}

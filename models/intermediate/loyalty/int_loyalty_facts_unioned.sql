@@ -172,38 +172,77 @@ member_lifecycle_facts as (
 
 final as (
 
-    {% set columns = {
-        "points": money_type(),
-        "previous_fact_at": dbt.type_timestamp(),
-        "previous_redemption_at": dbt.type_timestamp(),
-        "spell_started_at": dbt.type_timestamp(),
-        "enrolled_at": dbt.type_timestamp(),
-        "left_at": dbt.type_timestamp(),
-    } %}
-    {% set parts = [
-        ("membership_facts", []),
-        ("balance_facts", []),
-        ("point_facts", ["points", "previous_fact_at", "previous_redemption_at"]),
-        ("member_spell_facts", []),
-        ("member_old_facts", []),
-        ("member_lifecycle_facts", ["previous_fact_at", "spell_started_at", "enrolled_at", "left_at"]),
-    ] %}
-    {% for part, present in parts -%}
     select
         customer_id,
         fact_type,
         fact_at,
-        {% for column, column_type in columns.items() -%}
-        {% if column in present -%}
-        {{ column }}
-        {%- else -%}
-        cast(null as {{ column_type }}) as {{ column }}
-        {%- endif %}{{ "," if not loop.last }}
-        {% endfor -%}
-    from {{ part }}
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
+        cast(null as {{ money_type() }}) as points,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_fact_at,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_redemption_at,
+        cast(null as {{ dbt.type_timestamp() }}) as spell_started_at,
+        cast(null as {{ dbt.type_timestamp() }}) as enrolled_at,
+        cast(null as {{ dbt.type_timestamp() }}) as left_at
+    from membership_facts
+    union all
+    select
+        customer_id,
+        fact_type,
+        fact_at,
+        cast(null as {{ money_type() }}) as points,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_fact_at,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_redemption_at,
+        cast(null as {{ dbt.type_timestamp() }}) as spell_started_at,
+        cast(null as {{ dbt.type_timestamp() }}) as enrolled_at,
+        cast(null as {{ dbt.type_timestamp() }}) as left_at
+    from balance_facts
+    union all
+    select
+        customer_id,
+        fact_type,
+        fact_at,
+        points,
+        previous_fact_at,
+        previous_redemption_at,
+        cast(null as {{ dbt.type_timestamp() }}) as spell_started_at,
+        cast(null as {{ dbt.type_timestamp() }}) as enrolled_at,
+        cast(null as {{ dbt.type_timestamp() }}) as left_at
+    from point_facts
+    union all
+    select
+        customer_id,
+        fact_type,
+        fact_at,
+        cast(null as {{ money_type() }}) as points,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_fact_at,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_redemption_at,
+        cast(null as {{ dbt.type_timestamp() }}) as spell_started_at,
+        cast(null as {{ dbt.type_timestamp() }}) as enrolled_at,
+        cast(null as {{ dbt.type_timestamp() }}) as left_at
+    from member_spell_facts
+    union all
+    select
+        customer_id,
+        fact_type,
+        fact_at,
+        cast(null as {{ money_type() }}) as points,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_fact_at,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_redemption_at,
+        cast(null as {{ dbt.type_timestamp() }}) as spell_started_at,
+        cast(null as {{ dbt.type_timestamp() }}) as enrolled_at,
+        cast(null as {{ dbt.type_timestamp() }}) as left_at
+    from member_old_facts
+    union all
+    select
+        customer_id,
+        fact_type,
+        fact_at,
+        cast(null as {{ money_type() }}) as points,
+        previous_fact_at,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_redemption_at,
+        spell_started_at,
+        enrolled_at,
+        left_at
+    from member_lifecycle_facts
 
 )
 

@@ -88,21 +88,38 @@ running_sums as (
 
     select
         *,
-        {% for name, expression, frame in [
-            ("members_at_end", "enrollments - leavings", "current row"),
-            ("positive_balance_customers_at_start", "positive_balance_starts - positive_balance_ends", "1 preceding"),
-            ("member_customers_at_start", "member_active_starts - member_active_ends", "1 preceding"),
-            ("member_old_customers_at_start", "member_old_starts - member_old_ends", "1 preceding"),
-        ] -%}
         cast(coalesce(
-            sum({{ expression }}) over (
+            sum(enrollments - leavings) over (
                 partition by grain
                 order by period_start
-                rows between unbounded preceding and {{ frame }}
+                rows between unbounded preceding and current row
             ),
             0
-        ) as {{ dbt.type_bigint() }}) as {{ name }}{{ "," if not loop.last }}
-        {% endfor %}
+        ) as {{ dbt.type_bigint() }}) as members_at_end,
+        cast(coalesce(
+            sum(positive_balance_starts - positive_balance_ends) over (
+                partition by grain
+                order by period_start
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as {{ dbt.type_bigint() }}) as positive_balance_customers_at_start,
+        cast(coalesce(
+            sum(member_active_starts - member_active_ends) over (
+                partition by grain
+                order by period_start
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as {{ dbt.type_bigint() }}) as member_customers_at_start,
+        cast(coalesce(
+            sum(member_old_starts - member_old_ends) over (
+                partition by grain
+                order by period_start
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as {{ dbt.type_bigint() }}) as member_old_customers_at_start
     from filled
 
 ),
