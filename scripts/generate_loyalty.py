@@ -27,6 +27,7 @@ ORDERS = PROJECT_DIR / "data" / "demo" / "raw_orders.csv"
 MEMBERS = PROJECT_DIR / "data" / "demo" / "raw_loyalty_members.csv"
 EVENTS = PROJECT_DIR / "data" / "demo" / "raw_loyalty_events.csv"
 COUNTED = {"completed", "paid", "shipped", "delivered"}
+DEMO_START = datetime(2024, 1, 2)
 
 
 def draw(*parts: object) -> float:
@@ -83,7 +84,8 @@ def main() -> None:
         if draw("member", customer) >= 0.4:
             continue
         first = history[0][0]
-        enrolled = first + timedelta(days=int(draw("enrol", customer) * 60) - 5, hours=3)
+        # up to 5 days before the customer's first order, but not before the demo's first day
+        enrolled = max(first + timedelta(days=int(draw("enrol", customer) * 60) - 5, hours=3), DEMO_START)
         left = None
         if draw("leave", customer) < 0.1:
             left = enrolled + timedelta(days=30 + int(draw("stay", customer) * 300))

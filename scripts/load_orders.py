@@ -1,6 +1,7 @@
 """Load a raw orders file into the warehouse's raw source table, with the reading rules of the DuckDB build.
 
-On DuckDB `dbt build` reads the files itself (var `orders_path`). On PostgreSQL and Spark the raw orders are the
+On DuckDB `dbt build` reads the files itself (var `orders_path`). The optional loyalty sources are loaded with the
+orders (vars `loyalty_members_path` and `loyalty_events_path`; README "Loyalty programme"). On PostgreSQL and Spark the raw orders are the
 declared source `shop.raw_orders` (schema var `raw_schema`, default `shop_raw`): this script fills it, replacing
 its contents, through the same reading layer (encodings, column mapping, malformed lines kept with their reason
 and line number). Then a plain `dbt build --target postgres` (or `--target spark`) builds everything from it.
@@ -182,6 +183,46 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load_orders.py: {error}", file=sys.stderr)
         return 2
     print(f"loaded {rows:,} raw lines from {options.path} into {args.target} {schema}.{table}")
+    if args.contract == "orders":
+        return load_optional_sources(args, dbt_vars, schema)
+    return 0
+
+
+# The optional sources (README "Loyalty programme"): loaded with the orders, so that one command fills every raw
+# source a build reads. Var `<source>_path` (or the bundled demo file when no orders path is given either, else an
+# empty table of the contract's columns: no such data), read with its own `_columns` and `_encoding` vars.
+OPTIONAL_CONTRACTS = ("loyalty_members", "loyalty_events")
+
+
+def optional_read_options(contract_name: str, args: argparse.Namespace, dbt_vars: dict) -> ReadOptions:
+    from lifecycle_reading.options import empty_input
+
+    contract = CONTRACTS[contract_name]
+    path = dbt_vars.get(f"{contract_name}_path")
+    if not path:
+        demo = not args.path and not dbt_vars.get("orders_path")
+        path = DEMO_FILES[contract_name] if demo else empty_input(contract)
+    return ReadOptions(
+        contract=contract,
+        path=str(path),
+        columns=dbt_vars.get(f"{contract_name}_columns") or {},
+        encoding=dbt_vars.get(f"{contract_name}_encoding") or "utf-8",
+    )
+
+
+def load_optional_sources(args: argparse.Namespace, dbt_vars: dict, schema: str) -> int:
+    for contract_name in OPTIONAL_CONTRACTS:
+        table = f"raw_{contract_name}"
+        try:
+            options = optional_read_options(contract_name, args, dbt_vars)
+            if args.target == "postgres":
+                rows = load_postgres(options, schema, table)
+            else:
+                rows = load_spark(options, schema, table, args.target)
+        except InputError as error:
+            print(f"load_orders.py: {error}", file=sys.stderr)
+            return 2
+        print(f"loaded {rows:,} raw lines from {options.path} into {args.target} {schema}.{table}")
     return 0
 
 
