@@ -36,6 +36,7 @@
         {% for column in contract_columns -%}
         cast(null as {{ dbt.type_string() }}) as {{ column }}{{ "," if not loop.last }}
         {% endfor -%}
+    from (select 1 as one) as no_source
     where 1 = 0
     {% else %}
     {% set relation = raw_source_relation(source_name, table_name, contract) %}
