@@ -27,7 +27,12 @@
 {% macro optional_raw_source_select(source_name, table_name, contract, contract_columns) %}
     {#- raw_source_select() of an optional source. Without data: on DuckDB the reading layer's plugin loads an
         empty table; other engines select no row of the same columns, reading nothing (no table needs to exist). -#}
-    {% if target.type != "duckdb" and not optional_source_has_data(contract) %}
+    {#- dbt-duckdb loads a plugin's source when source() runs with its connection open. Compiled outside a
+        command that runs models (`dbt compile`, sqlfluff's templater), this model must not trigger that load,
+        which there leaves the orders source unloaded: it compiles as no data. -#}
+    {% set compiles_only = target.type == "duckdb" and execute
+        and flags.WHICH not in ("build", "run", "show", "generate") %}
+    {% if compiles_only or (target.type != "duckdb" and not optional_source_has_data(contract)) %}
     select
         cast(null as {{ dbt.type_string() }}) as source_file,
         cast(null as {{ dbt.type_bigint() }}) as source_line_number,
@@ -39,12 +44,6 @@
     from (select 1 as one) as no_source
     where 1 = 0
     {% else %}
-    {% set relation = raw_source_relation(source_name, table_name, contract) %}
-    {% if execute and target.type == "duckdb" and adapter.get_columns_in_relation(relation) | length == 0 %}
-        {#- dbt-duckdb loads a plugin's source only when source() runs with a connection open, which is not so
-            for every model compiled without a run (sqlfluff's templater); the first lookup opened one. -#}
-        {% set relation = raw_source_relation(source_name, table_name, contract) %}
-    {% endif %}
-    {{ raw_source_select(relation, contract_columns) }}
+    {{ raw_source_select(raw_source_relation(source_name, table_name, contract), contract_columns) }}
     {% endif %}
 {% endmacro %}
