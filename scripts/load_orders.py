@@ -1,10 +1,11 @@
 """Load a raw orders file into the warehouse's raw source table, with the reading rules of the DuckDB build.
 
-On DuckDB `dbt build` reads the files itself (var `orders_path`). The optional loyalty sources are loaded with the
-orders (vars `loyalty_members_path` and `loyalty_events_path`; README "Loyalty programme"). On PostgreSQL and Spark the raw orders are the
+On DuckDB `dbt build` reads the files itself (var `orders_path`). On PostgreSQL and Spark the raw orders are the
 declared source `shop.raw_orders` (schema var `raw_schema`, default `shop_raw`): this script fills it, replacing
 its contents, through the same reading layer (encodings, column mapping, malformed lines kept with their reason
-and line number). Then a plain `dbt build --target postgres` (or `--target spark`) builds everything from it.
+and line number). The optional loyalty sources are loaded with the orders into `raw_loyalty_members` and
+`raw_loyalty_events` (vars `loyalty_members_path`, `loyalty_events_path`; README "Loyalty programme and
+returns"). Then a plain `dbt build --target postgres` (or `--target spark`) builds everything from it.
 
     python scripts/load_orders.py --target postgres                 # the bundled demo data
     python scripts/load_orders.py exports/orders.csv --target spark \

@@ -83,8 +83,8 @@ def mart(db_path: Path, grain: str) -> dict:
 def worked_example() -> tuple[list, list, list]:
     """1,000 members enrolled in February 2024 (m0000..m0999). In March 400 of them earn 75 points each (30,000);
     the first 120 of those also redeem 100 points each (12,000), on a balance of 50 earned in February + 75. In
-    April m0999 redeems 5 points on a balance of 0: above the balance (kept, counted). An order per member in January makes metrics_as_of
-    2024-05-01 (the var) meaningful and m0000..m0009 customers of the lifecycle mart. Bad rows besides: see
+    April m0999 redeems 5 points on a balance of 0: above the balance (kept, counted). An order of m0000..m0009
+    and of x_non_member in January makes them customers of the lifecycle mart. Bad rows besides: see
     test_bad_rows_are_rejected_with_their_reason."""
     orders = [raw_order(f"o{n}", f"m{n:04d}", "2024-01-05 10:00:00") for n in range(10)]
     orders.append(raw_order("o99", "x_non_member", "2024-01-05 10:00:00"))
@@ -108,12 +108,15 @@ def worked_example() -> tuple[list, list, list]:
     ]
     events += [
         {"event_id": "bad1", "customer_id": "m0002", "occurred_at": "2024-03-11", "event_type": "bonus", "points": "5"},
-        {"event_id": "bad2", "customer_id": "m0002", "occurred_at": "2024-03-11", "event_type": "earn", "points": "ten"},
+        {"event_id": "bad2", "customer_id": "m0002", "occurred_at": "2024-03-11", "event_type": "earn",
+         "points": "ten"},
         {"event_id": "bad3", "customer_id": "m0002", "occurred_at": "2024-03-11", "event_type": "earn", "points": "-5"},
-        {"event_id": "bad4", "customer_id": "m0002", "occurred_at": "2024-03-11", "event_type": "expire", "points": "-1"},
+        {"event_id": "bad4", "customer_id": "m0002", "occurred_at": "2024-03-11", "event_type": "expire",
+         "points": "-1"},
         {"event_id": "mar0", "customer_id": "m0002", "occurred_at": "2024-03-11", "event_type": "earn", "points": "1"},
         {"event_id": "late", "customer_id": "m0002", "occurred_at": "2024-05-01", "event_type": "earn", "points": "1"},
-        {"event_id": "adj", "customer_id": "m0003", "occurred_at": "2024-04-02", "event_type": "adjust", "points": "-80"},
+        {"event_id": "adj", "customer_id": "m0003", "occurred_at": "2024-04-02", "event_type": "adjust",
+         "points": "-80"},
         {"event_id": "over", "customer_id": "m0999", "occurred_at": "2024-04-02", "event_type": "redeem",
          "points": "5"},
         {"event_id": "out", "customer_id": "x_non_member", "occurred_at": "2024-04-03", "event_type": "earn",
