@@ -46,6 +46,8 @@ def options_from_meta(meta: dict[str, Any]) -> ReadOptions:
 # the source meta's path is then NO_DATA (macro optional_source_path) and the source is an empty table of the
 # contract's columns (the models build empty).
 NO_DATA = "no data"
+DEMO_FILES["loyalty_members"] = PROJECT_DIR / "data" / "demo" / "raw_loyalty_members.csv"
+DEMO_FILES["loyalty_events"] = PROJECT_DIR / "data" / "demo" / "raw_loyalty_events.csv"
 DEMO_FILES["campaign_touches"] = PROJECT_DIR / "data" / "demo" / "campaign_touches.csv"
 
 

@@ -3,7 +3,9 @@
 On DuckDB `dbt build` reads the files itself (var `orders_path`). On PostgreSQL and Spark the raw orders are the
 declared source `shop.raw_orders` (schema var `raw_schema`, default `shop_raw`): this script fills it, replacing
 its contents, through the same reading layer (encodings, column mapping, malformed lines kept with their reason
-and line number). Then a plain `dbt build --target postgres` (or `--target spark`) builds everything from it.
+and line number). The optional loyalty sources are loaded with the orders into `raw_loyalty_members` and
+`raw_loyalty_events` (vars `loyalty_members_path`, `loyalty_events_path`; README "Loyalty programme and
+returns"). Then a plain `dbt build --target postgres` (or `--target spark`) builds everything from it.
 
     python scripts/load_orders.py --target postgres                 # the bundled demo data
     python scripts/load_orders.py exports/orders.csv --target spark \
@@ -187,12 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 # --- optional sources (README "Optional sources") ------------------------------------------------------------------
-OPTIONAL_CONTRACTS = ("campaign_touches",)
+OPTIONAL_CONTRACTS = ("loyalty_members", "loyalty_events", "campaign_touches")
 
 
 def optional_source_options(contract_name: str, args: argparse.Namespace, dbt_vars: dict) -> ReadOptions:
@@ -229,3 +228,7 @@ def load_optional_sources(args: argparse.Namespace, dbt_vars: dict, schema: str)
             return 2
         print(f"loaded {rows:,} raw lines from {options.path} into {args.target} {schema}.{table}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

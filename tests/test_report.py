@@ -21,7 +21,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 REPORT = PROJECT_DIR / "scripts" / "report.py"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHART_COUNT = 5  # rates, flows, cohort heatmap, state mix, CLV holdout validation
+CHART_COUNT = 7  # rates, flows, cohort heatmap, state mix, CLV holdout validation, returns, loyalty
 # Installed before any page script runs: records uncaught errors and rejected promises.
 ERROR_HOOK = """
 window.__reportErrors = [];
@@ -115,7 +115,8 @@ def test_report_renders_offline_in_chromium(demo_db: Path, browser, tmp_path: Pa
     page = out.read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.IGNORECASE), "the report loads an external script"
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?https?:", page, re.IGNORECASE), "external stylesheet"
-    for text in ("metrics_as_of", "客户保留率", "retention_rate", "老客户唤醒率", "reactivation_rate"):
+    for text in ("metrics_as_of", "客户保留率", "retention_rate", "老客户唤醒率", "reactivation_rate",
+                 "客户退货率", "order_return_rate", "参与率", "兑换率", "participation_rate"):
         assert text in page
 
     browser.get(out.as_uri())
