@@ -13,17 +13,6 @@
 {% endmacro %}
 
 
-{% macro optional_source_has_data(contract) %}
-    {#- False when an optional source holds no data: its var `<contract>_path` is unset while `orders_path` is set
-        (the demo data is only the demo's). -#}
-    {% set unset = [none, "", "none", "null"] %}
-    {% set path = var(contract ~ "_path", none) %}
-    {% set orders_path = var("orders_path", none) %}
-    {{ return(not ((path | string | trim | lower) in unset or path is none)
-        or (orders_path is none or (orders_path | string | trim | lower) in unset)) }}
-{% endmacro %}
-
-
 {% macro optional_raw_source_select(source_name, table_name, contract, contract_columns) %}
     {#- raw_source_select() of an optional source. Without data: on DuckDB the reading layer's plugin loads an
         empty table; other engines select no row of the same columns, reading nothing (no table needs to exist). -#}
