@@ -12,7 +12,7 @@
 {% macro lifecycle_relation(identifier) %}
     {#- The existing relation of a model of this project by name, without a ref (for reading what the previous run
         left, where a ref would be a cycle); none when it does not exist yet. -#}
-    {% if not execute %}
+    {% if not execute or this is none or model.resource_type == "unit_test" %}
         {{ return(none) }}
     {% endif %}
     {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier=identifier)) }}
@@ -97,4 +97,15 @@
         "select count(*) from " ~ ref("int_customers_changed") ~ " where change_reason = 'recovery'"
     ) %}
     {{ return(result.rows[0][0] > 0) }}
+{% endmacro %}
+
+
+{% macro delete_unloaded_lines() %}
+    {#- Post-hook SQL of base_shop__order_versions in an incremental run: delete the rows of lines the raw table no
+        longer holds. The reading layer reads every file again under a new load number when one it has read changed
+        or vanished, so such rows are those of a load older than every line of the raw table. -#}
+    delete from {{ this }}
+    where source_load_number < (
+        select min(source_load_number) from {{ raw_source_relation('shop', 'raw_orders', 'orders') }}
+    )
 {% endmacro %}

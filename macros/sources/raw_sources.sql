@@ -40,6 +40,12 @@
         source_line_number,
         raw_line,
         malformed_reason,
+        {#- the reading layer's load that read the line (DuckDB, README "Nightly runs"); 1 where there is none -#}
+        {% if "source_load_number" in present -%}
+        source_load_number,
+        {% else -%}
+        cast(1 as {{ dbt.type_bigint() }}) as source_load_number,
+        {% endif -%}
         {% for column, default in contract_columns.items() -%}
         {%- if column in present -%}
         {%- if kinds.get(column, "text") != "text" -%}

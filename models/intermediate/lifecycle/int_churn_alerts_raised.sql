@@ -4,7 +4,7 @@
     pre_hook="{{ delete_changed_customers() }}",
 ) }}
 -- depends_on: {{ ref('int_customers_changed') }}
-{%- set params = lifecycle_params() -%}
+{% set params = lifecycle_params() -%}
 {#- A table, incremental on DuckDB (a nightly run recomputes the customers of int_customers_changed only).
     METRICS.md §7: an alert A days after every valid order not followed by another within A days, raised when
     that instant is before metrics_as_of; its outcome follows from the customer's next order. -#}

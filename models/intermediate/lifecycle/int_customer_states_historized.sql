@@ -4,7 +4,7 @@
     pre_hook="{{ delete_changed_customers() }}",
 ) }}
 -- depends_on: {{ ref('int_customers_changed') }}
-{#- A table: dim_customers reads the current state from it and a dozen data tests check it; as a view each of them
+{# A table: dim_customers reads the current state from it and a dozen data tests check it; as a view each of them
     would recompute the whole timeline. Incremental on DuckDB: a nightly run recomputes the customers of
     int_customers_changed only. -#}
 {%- set params = lifecycle_params() -%}

@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 -- depends_on: {{ ref('int_customers_changed') }}
-{#- The lifecycle events of the customers an incremental run recomputes, as the previous run left them, read before
+{# The lifecycle events of the customers an incremental run recomputes, as the previous run left them, read before
     int_lifecycle_events_unioned replaces them: int_period_flows_aggregated subtracts their flows. Empty in a full
     build. -#}
 {%- set events = lifecycle_relation('int_lifecycle_events_unioned') -%}

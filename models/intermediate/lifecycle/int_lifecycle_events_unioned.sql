@@ -5,7 +5,7 @@
 ) }}
 -- depends_on: {{ ref('int_customers_changed') }}
 -- depends_on: {{ ref('int_lifecycle_events_replaced') }}
-{#- Dated facts every period metric is derived from: cost grows with orders, never customers x periods. A table,
+{# Dated facts every period metric is derived from: cost grows with orders, never customers x periods. A table,
     incremental on DuckDB: a nightly run recomputes the customers of int_customers_changed only, after
     int_lifecycle_events_replaced has kept their previous events. -#}
 

@@ -1,7 +1,7 @@
 {{ config(materialized=incremental_materialization(), incremental_strategy='append') }}
 -- depends_on: {{ ref('int_customer_states_historized') }}
 -- depends_on: {{ ref('int_period_flows_aggregated') }}
-{#- One row per build of the lifecycle tables, appended once every incremental table of the build is written: what
+{# One row per build of the lifecycle tables, appended once every incremental table of the build is written: what
     the next incremental run compares the input, metrics_as_of and the settings with (int_customers_changed). A
     full build (--full-refresh) starts the log again. -#}
 

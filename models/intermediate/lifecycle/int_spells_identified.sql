@@ -4,7 +4,7 @@
     pre_hook="{{ delete_changed_customers() }}",
 ) }}
 -- depends_on: {{ ref('int_customers_changed') }}
-{#- A table: the marts, the events and the state timeline all read the spells; computing them once is cheaper.
+{# A table: the marts, the events and the state timeline all read the spells; computing them once is cheaper.
     Incremental on DuckDB: a nightly run recomputes the customers of int_customers_changed only. -#}
 {%- set params = lifecycle_params() -%}
 

@@ -7,7 +7,7 @@
 ) }}
 -- depends_on: {{ ref('int_customers_changed') }}
 -- depends_on: {{ ref('int_lifecycle_events_replaced') }}
-{#- The flows of every period, at every grain of period_grains(): the one pass over the lifecycle events that
+{# The flows of every period, at every grain of period_grains(): the one pass over the lifecycle events that
     every period figure is derived from, kept as a table so that the marts read it instead of the events.
     Incremental on DuckDB: every flow is a sum over customers, so a nightly run adds the flows of the new events of
     the customers of int_customers_changed and subtracts those of their previous events
@@ -89,7 +89,7 @@ final as (
         {%- if column == 'net_revenue' -%}
         case
             when sum(sign * orders) > 0 then sum(sign * coalesce(net_revenue, 0))
-        end as net_revenue,
+        end as net_revenue
         {%- else -%}
         cast(sum(sign * {{ column }}) as {{ dbt.type_bigint() }}) as {{ column }}
         {%- endif -%}
