@@ -109,3 +109,26 @@
         select min(source_load_number) from {{ raw_source_relation('shop', 'raw_orders', 'orders') }}
     )
 {% endmacro %}
+
+
+{% macro lines_to_parse(raw_relation) %}
+    {#- The where clause of the raw lines base_shop__order_versions parses in an incremental run: those of loads it
+        has not seen, and the earlier versions of their orders (ranked again with them); none in a full build. -#}
+    {% if not execute or not is_incremental() %}
+        {{ return(none) }}
+    {% endif %}
+    {% set loaded = run_query("select coalesce(max(source_load_number), 0) from " ~ this).rows[0][0] %}
+    {% set condition %}
+    source_load_number > {{ loaded }}
+    or (source_file, source_line_number) in (
+        select previous.source_file, previous.source_line_number
+        from {{ this }} as previous
+        where previous.order_id in (
+            select nullif(trim(cast(new_lines.order_id as {{ dbt.type_string() }})), '')
+            from {{ raw_relation }} as new_lines
+            where new_lines.source_load_number > {{ loaded }}
+        )
+    )
+    {% endset %}
+    {{ return(condition) }}
+{% endmacro %}

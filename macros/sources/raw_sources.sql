@@ -17,7 +17,7 @@
 {% endmacro %}
 
 
-{% macro raw_source_select(relation, contract_columns) %}
+{% macro raw_source_select(relation, contract_columns, where=none) %}
     {#- A select of every raw line of `relation`: its position and raw text, then each contract column as
         trimmed text (empty = NULL) or, when the file has no such column, its documented default. -#}
     {% set present = [] %}
@@ -60,6 +60,9 @@
         {{ "," if not loop.last }}
         {% endfor %}
     from {{ relation }}
+    {% if where is not none -%}
+    where {{ where }}
+    {%- endif %}
 {% endmacro %}
 
 

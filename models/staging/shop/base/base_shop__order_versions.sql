@@ -17,61 +17,9 @@ with
 
 source as (
 
-    {{ raw_source_select(relation, raw_order_columns()) | indent(4) }}
+    {{ raw_source_select(relation, raw_order_columns(), where=lines_to_parse(relation)) | indent(4) }}
 
 ),
-
-{% if is_incremental() -%}
-loaded as (
-
-    select coalesce(max(source_load_number), 0) as source_load_number
-    from {{ this }}
-
-),
-
-new_lines as (
-
-    select source.*
-    from source
-    cross join loaded
-    where source.source_load_number > loaded.source_load_number
-
-),
-
-earlier_versions as (
-
-    -- the lines already parsed of the orders of the new lines: ranked again with them
-    select
-        previous.source_file,
-        previous.source_line_number
-    from {{ this }} as previous
-    where previous.order_id in (select new_lines.order_id from new_lines)
-
-),
-
-lines as (
-
-    select * from new_lines
-
-    union all
-
-    select source.*
-    from source
-    cross join loaded
-    inner join earlier_versions
-        on
-            source.source_file = earlier_versions.source_file
-            and source.source_line_number = earlier_versions.source_line_number
-    where source.source_load_number <= loaded.source_load_number
-
-),
-{%- else -%}
-lines as (
-
-    select * from source
-
-),
-{%- endif %}
 
 parsed as (
 
@@ -85,7 +33,7 @@ parsed as (
         {{ raw_money_value('amount', kinds.get('amount', 'text')) | indent(8) }} as amount_value,
         {{ raw_money_value('refunded_amount', kinds.get('refunded_amount', 'text')) | indent(8) }}
             as refunded_amount_value
-    from lines
+    from source
 
 ),
 
