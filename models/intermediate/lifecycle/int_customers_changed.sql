@@ -1,5 +1,6 @@
 {{ config(materialized='table') }}
-{#- The customers an incremental run recomputes (README "Nightly runs"): those with an order in the raw lines loaded
+-- depends_on: {{ ref('base_shop__metrics_as_of') }}
+{# The customers an incremental run recomputes (README "Nightly runs"): those with an order in the raw lines loaded
     since the last recorded run (every customer any version of such an order names, before and after), and those
     with a valid order or a state, churn, alert or outcome instant between the previous and this metrics_as_of.
     Every customer after a reload of the input files or a run that stopped part-way; none in a full build. -#}
@@ -35,20 +36,14 @@ order_versions as (
 
 ),
 
-as_of as (
-
-    select * from {{ ref('base_shop__metrics_as_of') }}
-
-),
-
 {% if mode == 'full' -%}
 final as (
 
     -- a full build recomputes everyone: nothing to list
     select
-        cast(null as {{ dbt.type_string() }}) as customer_id,
+        customer_id,
         cast(null as {{ dbt.type_string() }}) as change_reason
-    from as_of
+    from order_versions
     where 1 = 0
 
 )
@@ -61,6 +56,12 @@ previous_orders as (
 ),
 
 {% if mode == 'delta' -%}
+as_of as (
+
+    select * from {{ ref('base_shop__metrics_as_of') }}
+
+),
+
 bounds as (
 
     select
