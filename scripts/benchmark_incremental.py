@@ -71,11 +71,12 @@ def split_orders(orders_path: Path, folder: Path) -> tuple[Path, int]:
     return day_file, day_orders
 
 
-def dbt_command(args: argparse.Namespace, database: Path, orders_glob: str, *command: str) -> Measurement:
+def dbt_command(args: argparse.Namespace, database: Path, orders_glob: str, *command: str,
+                log_name: str | None = None) -> Measurement:
     env = {**os.environ, "DBT_DUCKDB_PATH": str(database)}
     common = ["--vars", json.dumps({"orders_path": orders_glob}), "--target-path", str(args.workdir / "target"),
               "--log-path", str(args.workdir / "logs")]
-    name = "_".join(part.strip("-") for part in command)
+    name = log_name or "_".join(part.strip("-") for part in command)
     measured = run_measured([sys.executable, "-m", "dbt.cli.main", *command, *common],
                             args.workdir / f"dbt_{name}.log", cwd=PROJECT_DIR, env=env)
     if measured.returncode != 0:
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.verify:
         copy = args.workdir / "full_refresh.duckdb"
         shutil.copy(database, copy)
-        dbt_command(args, copy, orders_glob, "run", "--full-refresh")
+        dbt_command(args, copy, orders_glob, "run", "--full-refresh", log_name="verify_full_refresh")
         problems = differences(database, copy)
         for problem in problems:
             print(problem, file=sys.stderr)
