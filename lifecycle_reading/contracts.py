@@ -37,4 +37,38 @@ CONTRACTS = {
             ("updated_at", False),
         ),
     ),
+    # METRICS.md §10: one row per contact of a customer by a campaign (optional source, var campaign_touches_path).
+    "campaign_touches": Contract(
+        name="campaign_touches",
+        columns=(
+            ("touch_id", True),
+            ("campaign_id", True),
+            ("customer_id", True),
+            ("touched_at", True),
+            ("channel", False),
+            ("is_control", False),
+            ("cost", False),
+        ),
+    ),
 }
+
+# The loyalty programme (METRICS.md §9): two optional sources, read like orders, each with vars of its own
+# (loyalty_members_path / _columns / _encoding / _timezone, the same for loyalty_events).
+CONTRACTS["loyalty_members"] = Contract(
+    name="loyalty_members",
+    columns=(
+        ("customer_id", True),
+        ("enrolled_at", True),
+        ("left_at", False),
+    ),
+)
+CONTRACTS["loyalty_events"] = Contract(
+    name="loyalty_events",
+    columns=(
+        ("event_id", True),
+        ("customer_id", True),
+        ("occurred_at", True),
+        ("event_type", True),
+        ("points", True),
+    ),
+)

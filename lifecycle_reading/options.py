@@ -26,6 +26,8 @@ def options_from_meta(meta: dict[str, Any]) -> ReadOptions:
     if contract_name not in CONTRACTS:
         raise InputError(f"unknown raw contract '{contract_name}'; known: {', '.join(CONTRACTS)}")
     path = meta.get("path")
+    if str(path or "").strip() == NO_DATA:
+        path = empty_input(CONTRACTS[contract_name])
     path = str(DEMO_FILES[contract_name]) if unset(path) else str(path).strip()
     columns = meta.get("columns")
     if isinstance(columns, str):
@@ -37,3 +39,33 @@ def options_from_meta(meta: dict[str, Any]) -> ReadOptions:
         columns=columns or {},
         encoding="utf-8" if unset(encoding) else str(encoding),
     )
+
+
+# --- optional sources (METRICS.md §9, §10; README "Optional sources") ---------------------------------------------
+# var `<contract>_path` unset means the bundled demo file when `orders_path` is also unset, otherwise no such data:
+# the source meta's path is then NO_DATA (macro optional_source_path) and the source is an empty table of the
+# contract's columns (the models build empty).
+NO_DATA = "no data"
+DEMO_FILES["loyalty_members"] = PROJECT_DIR / "data" / "demo" / "raw_loyalty_members.csv"
+DEMO_FILES["loyalty_events"] = PROJECT_DIR / "data" / "demo" / "raw_loyalty_events.csv"
+DEMO_FILES["campaign_touches"] = PROJECT_DIR / "data" / "demo" / "campaign_touches.csv"
+
+
+def empty_input(contract) -> str:
+    """A zero-row Parquet file of the contract's columns (text), written once per contract to the temp folder: what
+    the reader turns into an empty raw table."""
+    import os
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = Path(tempfile.gettempdir()) / "lifecycle_reading"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{contract.name}.empty.parquet"
+    if not path.exists():
+        schema = pa.schema([pa.field(column, pa.string()) for column in contract.names])
+        partial = folder / f"{contract.name}.{os.getpid()}.partial"
+        pq.write_table(schema.empty_table(), partial)
+        os.replace(partial, path)
+    return str(path)

@@ -294,6 +294,19 @@ def markdown_table(customers: int, orders: int, dbt: Measurement, build: Measure
     ])
 
 
+def slowest_nodes(workdir: Path, command: str, count: int = 8) -> str:
+    """The slowest nodes of `dbt <command>` (from its run_results.json), one line each, and the split by kind."""
+    results = json.loads((workdir / f"target_{command}" / "run_results.json").read_text())["results"]
+    totals: dict[str, float] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        totals[kind] = totals.get(kind, 0.0) + result["execution_time"]
+    lines = [f"dbt {command}: " + ", ".join(f"{kind}s {seconds:.1f} s" for kind, seconds in sorted(totals.items()))]
+    for result in sorted(results, key=lambda r: -r["execution_time"])[:count]:
+        lines.append(f"  {result['execution_time']:7.1f} s  {result['unique_id']}")
+    return "\n".join(lines)
+
+
 def fail(message: str) -> NoReturn:
     """Print a message and exit with status 2 (could not measure)."""
     print(message, file=sys.stderr)
@@ -320,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
                                                 "build")
 
     print(markdown_table(args.customers, count_orders(orders_path), dbt, build, reference, reference_seconds))
+    print()
+    print(slowest_nodes(args.workdir, "run"))
+    if build:
+        print(slowest_nodes(args.workdir, "build"))
     print("\n(reference query s: the query alone inside its process; "
           f"the whole process took {reference.seconds:.1f} s; dbt run s: the whole `dbt run`)")
     if problems:

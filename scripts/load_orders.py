@@ -3,7 +3,9 @@
 On DuckDB `dbt build` reads the files itself (var `orders_path`). On PostgreSQL and Spark the raw orders are the
 declared source `shop.raw_orders` (schema var `raw_schema`, default `shop_raw`): this script fills it, replacing
 its contents, through the same reading layer (encodings, column mapping, malformed lines kept with their reason
-and line number). Then a plain `dbt build --target postgres` (or `--target spark`) builds everything from it.
+and line number). The optional loyalty sources are loaded with the orders into `raw_loyalty_members` and
+`raw_loyalty_events` (vars `loyalty_members_path`, `loyalty_events_path`; README "Loyalty programme and
+returns"). Then a plain `dbt build --target postgres` (or `--target spark`) builds everything from it.
 
     python scripts/load_orders.py --target postgres                 # the bundled demo data
     python scripts/load_orders.py exports/orders.csv --target spark \
@@ -182,6 +184,49 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load_orders.py: {error}", file=sys.stderr)
         return 2
     print(f"loaded {rows:,} raw lines from {options.path} into {args.target} {schema}.{table}")
+    if args.contract == "orders" and not args.parquet:
+        return load_optional_sources(args, dbt_vars, schema)
+    return 0
+
+
+
+# --- optional sources (README "Optional sources") ------------------------------------------------------------------
+OPTIONAL_CONTRACTS = ("loyalty_members", "loyalty_events", "campaign_touches")
+
+
+def optional_source_options(contract_name: str, args: argparse.Namespace, dbt_vars: dict) -> ReadOptions:
+    """An optional source's file: var `<contract>_path`; else the bundled demo file when the orders are the demo's
+    (no path, no var orders_path); else no data (an empty table of the contract's columns)."""
+    from lifecycle_reading.options import NO_DATA, options_from_meta, unset
+
+    path = dbt_vars.get(f"{contract_name}_path")
+    if unset(path):
+        path = "" if (not args.path and unset(dbt_vars.get("orders_path"))) else NO_DATA
+    return options_from_meta({
+        "contract": contract_name,
+        "path": path,
+        "columns": dbt_vars.get(f"{contract_name}_columns") or {},
+        "encoding": dbt_vars.get(f"{contract_name}_encoding"),
+    })
+
+
+def load_optional_sources(args: argparse.Namespace, dbt_vars: dict, schema: str) -> int:
+    """With the orders, every optional source is (re)loaded too, so that the warehouse never keeps another
+    input's touches next to new orders."""
+    for contract_name in OPTIONAL_CONTRACTS:
+        table = f"raw_{contract_name}"
+        try:
+            options = optional_source_options(contract_name, args, dbt_vars)
+            if args.target == "postgres":
+                rows = load_postgres(options, schema, table)
+            elif args.target.startswith("spark"):
+                rows = load_spark(options, schema, table, args.target)
+            else:
+                continue
+        except InputError as error:
+            print(f"load_orders.py: {error}", file=sys.stderr)
+            return 2
+        print(f"loaded {rows:,} raw lines from {options.path} into {args.target} {schema}.{table}")
     return 0
 
 

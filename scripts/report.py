@@ -25,7 +25,7 @@ import argparse
 import html
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -80,6 +80,7 @@ class ReportData:
     clv_parameters: list[dict]  # clv_model_parameters rows
     clv_validation: list[dict]  # fct_clv_holdout_validation rows, by calibration frequency
     clv_by_state: list[dict]  # customers, P(alive) and predicted_clv per current_state
+    loyalty: list[dict] = field(default_factory=list)  # fct_loyalty_metrics rows of the chosen grain (may be none)
 
 
 def period_label(day: date, grain: str) -> str:
@@ -145,11 +146,15 @@ def load_data(db_path: Path, grain: str, cohort_grain: str) -> ReportData:
                       sum(expected_purchases) as expected_purchases, sum(predicted_clv) as predicted_clv
                from dim_customers group by current_state""",
         )
+        loyalty = _rows(
+            connection, "select * from fct_loyalty_metrics where grain = ? order by period_start", [grain]
+        ) if "fct_loyalty_metrics" in present else []
     finally:
         connection.close()
     if not periods or metrics_as_of is None:
         raise ReportError(f"fct_lifecycle_metrics has no {grain!r} periods: run `dbt build` on some orders first")
-    return ReportData(metrics_as_of, periods, cohorts, states, clv_parameters, clv_validation, clv_by_state)
+    return ReportData(metrics_as_of, periods, cohorts, states, clv_parameters, clv_validation, clv_by_state,
+                      loyalty)
 
 
 def _incomplete_segment(periods: list[dict]) -> list[dict]:
@@ -473,6 +478,84 @@ EXPLANATIONS = {
     ),
 }
 
+# The return and loyalty charts (METRICS.md §4 "Returns", §9).
+COLORS.update({
+    "order_return_rate": "#8c564b",
+    "revenue_return_rate": "#e377c2",
+    "participation_rate": "#2ca02c",
+    "points_redemption_rate": "#9467bd",
+    "member_redemption_rate": "#bcbd22",
+    "member_base_retention_rate": "#1f77b4",
+    "non_member_base_retention_rate": "#7f7f7f",
+})
+LABELS.update({
+    "order_return_rate": "order_return_rate 客户退货率 (orders)",
+    "revenue_return_rate": "revenue_return_rate (amount)",
+    "participation_rate": "participation_rate 参与率",
+    "points_redemption_rate": "points_redemption_rate 兑换率",
+    "member_redemption_rate": "member_redemption_rate",
+    "member_base_retention_rate": "base_retention_rate, members",
+    "non_member_base_retention_rate": "base_retention_rate, non-members",
+})
+EXPLANATIONS.update({
+    "returns": (
+        "<b>客户退货率 <code>order_return_rate</code></b> = purchase attempts with a refund / purchase attempts of "
+        "the period; <code>revenue_return_rate</code> = refunded amount / amount of the attempts. Purchase attempts "
+        "are the orders that meet every validity rule except the refund rule, so fully refunded orders count here "
+        "(and nowhere else). Refunds are dated by the order, not the refund: recent periods can still rise as "
+        "refunds come in. A period still running at metrics_as_of is dashed."
+    ),
+    "loyalty": (
+        "<b>参与率 <code>participation_rate</code></b> = members with an earn or redeem event / members at the end "
+        "of the period; <b>兑换率 <code>points_redemption_rate</code></b> = points redeemed / points earned in the "
+        "period (points earned earlier can be redeemed now, so it can exceed 100%); "
+        "<code>member_redemption_rate</code> = redeeming members / customers with points at the start (customers "
+        "who earn and redeem within the period can push it above 100%). Events outside a membership are counted, "
+        "as METRICS.md §9 says. The lower panel is the strict retention rate of customers who were members at the "
+        "period's start against the others: members choose to join, so the gap is not the programme's effect."
+    ),
+})
+
+
+def rate_lines_chart(rows: list[dict], grain: str, columns: tuple[str, ...], title: str,
+                     lower: tuple[str, ...] = ()) -> go.Figure:
+    """Rates per period as lines (`lower` in a second panel): complete periods solid, the period still running at
+    metrics_as_of dashed with a hollow marker, as the retention chart."""
+    panels = 2 if lower else 1
+    figure = make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                           row_heights=[0.6, 0.4] if lower else [1.0])
+    complete = [row for row in rows if row["is_complete"]]
+    incomplete = _incomplete_segment(rows)
+    for panel, panel_columns in enumerate((columns, lower)[:panels], start=1):
+        for column in panel_columns:
+            for part, dash, symbol, show in ((complete, "solid", "circle", True),
+                                             (incomplete, "dash", "circle-open", False)):
+                if not part:
+                    continue
+                figure.add_trace(go.Scatter(
+                    x=[period_label(row["period_start"], grain) for row in part],
+                    y=[row[column] for row in part],
+                    name=LABELS[column],
+                    legendgroup=column,
+                    showlegend=show or not complete,
+                    mode="lines+markers" if len(rows) <= 120 else "lines",
+                    line={"color": COLORS[column], "dash": dash, "width": 2},
+                    marker={"symbol": symbol, "size": 7},
+                    hovertemplate="%{y:.1%}<extra>" + column + "</extra>",
+                ), row=panel, col=1)
+        figure.update_yaxes(tickformat=".3~%", rangemode="tozero", row=panel, col=1)
+    figure.update_xaxes(**_period_axis(rows, grain))
+    figure.update_layout(title=title, hovermode="x unified", height=520 if lower else 420)
+    return figure
+
+
+def loyalty_chart(loyalty: list[dict], grain: str) -> go.Figure:
+    """The loyalty rates per period (top) and base_retention_rate of members against non-members (bottom)."""
+    return rate_lines_chart(
+        loyalty, grain, ("participation_rate", "points_redemption_rate", "member_redemption_rate"),
+        f"Loyalty programme per {grain}", lower=("member_base_retention_rate", "non_member_base_retention_rate"))
+
+
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -511,6 +594,10 @@ def render_html(data: ReportData, grain: str, cohort_grain: str, db_path: Path) 
     if data.clv_validation:
         charts.append(("clv", "Predictive customer value: holdout validation", holdout_validation_chart(
             data.clv_validation)))
+    charts.append(("returns", "Returns 客户退货率", rate_lines_chart(
+        data.periods, grain, ("order_return_rate", "revenue_return_rate"), f"Return rates per {grain}")))
+    if data.loyalty:
+        charts.append(("loyalty", "Loyalty programme 参与率 / 兑换率", loyalty_chart(data.loyalty, grain)))
     sections = []
     for position, (key, heading, figure) in enumerate(charts):
         figure.update_layout(template="plotly_white", margin={"t": 60, "r": 30, "b": 50},
@@ -524,9 +611,13 @@ def render_html(data: ReportData, grain: str, cohort_grain: str, db_path: Path) 
         extra = f"\n{clv_tables(data)}" if key == "clv" else ""
         sections.append(f'<section><h2>{heading}</h2>\n<p class="explain">{EXPLANATIONS[key]}</p>\n{div}{extra}\n'
                         "</section>")
+    if not data.loyalty:
+        sections.append('<section><h2>Loyalty programme</h2>\n<p class="explain">No loyalty data (vars '
+                        "<code>loyalty_members_path</code>, <code>loyalty_events_path</code>).</p>\n</section>")
     if not data.clv_validation:
         sections.append('<section><h2>Predictive customer value</h2>\n<p class="explain">No holdout validation '
                         "(var <code>clv_holdout_days</code> is 0).</p>\n" + clv_tables(data) + "\n</section>")
+    sections.append(campaign_section(db_path))
     return PAGE.format(
         title="Customer lifecycle report",
         metrics_as_of=f"{data.metrics_as_of:%Y-%m-%d %H:%M:%S}",
@@ -537,6 +628,85 @@ def render_html(data: ReportData, grain: str, cohort_grain: str, db_path: Path) 
         table=headline_table(data.periods, grain),
         sections="\n".join(sections),
     )
+
+
+# --- campaigns and win-back attribution (METRICS.md §10) ---------------------------------------------------------
+
+CAMPAIGN_CAVEAT = (
+    "An order is attributed to the customer's latest campaign touch at most W days before it (var "
+    "<code>campaign_attribution_days</code>); that is correlation in time, not proof that the contact caused it. "
+    "Read the treated rates against the holdout (control) group: the lift is the difference, and its 95% interval "
+    "(Newcombe's hybrid score interval, z = 1.96) says how sure it is; <em>significant</em> means the interval "
+    "excludes zero. A campaign without a holdout has no lift. Channels compare treated touches only, without a "
+    "holdout of their own: their response rates are not causal."
+)
+
+
+def _campaign_table(rows: list[dict], columns: list[tuple[str, str, object]]) -> str:
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(render(row[name])))}</td>" for name, _, render in columns) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _lift(row: dict, kind: str) -> str:
+    if row[f"{kind}_rate_lift"] is None:
+        return "— (a group is empty: no holdout, or no dormant customer)"
+    flag = " significant" if row[f"is_{kind}_rate_lift_significant"] else ""
+    return (f"{_percent(row[f'{kind}_rate_lift'])} [{_percent(row[f'{kind}_rate_lift_lower'])}, "
+            f"{_percent(row[f'{kind}_rate_lift_upper'])}]{flag}")
+
+
+def campaign_section(db_path: Path) -> str:
+    """Campaign results (treated against holdout, lifts with their interval, cost) and a comparison of channels."""
+    heading = "<section><h2>Campaigns and win-back attribution</h2>\n"
+    connection = duckdb.connect(str(db_path), read_only=True)
+    try:
+        present = {row[0] for row in connection.execute("select table_name from information_schema.tables").fetchall()}
+        if "fct_campaign_results" not in present:
+            return heading + '<p class="explain">No campaign marts in this database.</p></section>'
+        campaigns = _rows(connection, "select * from fct_campaign_results order by first_touched_at, campaign_id")
+        channels = _rows(connection, """
+            select
+                coalesce(channel, '(none)') as channel,
+                count(distinct customer_id) as touched_customers,
+                count(distinct case when is_responded then customer_id end) as responding_customers,
+                count(distinct case when is_responded then customer_id end) * 1.0
+                    / count(distinct customer_id) as response_rate,
+                sum(attributed_net_revenue) as attributed_net_revenue,
+                sum(cost) as cost
+            from int_campaign_touches_evaluated
+            where not is_control
+            group by all
+            order by channel""") if "int_campaign_touches_evaluated" in present else []
+    finally:
+        connection.close()
+    if not campaigns:
+        return heading + '<p class="explain">No campaign touches (var <code>campaign_touches_path</code>).</p></section>'
+    for row in campaigns:
+        row["response_lift"] = _lift(row, "response")
+        row["reactivation_lift"] = _lift(row, "reactivation")
+    table = _campaign_table(campaigns, [
+        ("campaign_id", "campaign", str), ("channels", "channels", lambda v: v or ""),
+        ("treated_customers", "treated", int), ("control_customers", "holdout", int),
+        ("treated_response_rate", "response (treated)", _percent),
+        ("control_response_rate", "response (holdout)", _percent),
+        ("response_lift", "response lift [95% CI]", str),
+        ("treated_reactivation_rate", "活动唤醒率 (treated)", _percent),
+        ("control_reactivation_rate", "活动唤醒率 (holdout)", _percent),
+        ("reactivation_lift", "reactivation lift [95% CI]", str),
+        ("attributed_orders", "attributed orders", int), ("attributed_net_revenue", "attributed revenue", _amount),
+        ("cost", "cost", _amount), ("cost_per_reactivated_customer", "cost per reactivated", _amount),
+    ])
+    channel_table = _campaign_table(channels, [
+        ("channel", "channel", str), ("touched_customers", "touched", int),
+        ("responding_customers", "responding", int), ("response_rate", "response rate", _percent),
+        ("attributed_net_revenue", "attributed revenue", _amount), ("cost", "cost", _amount),
+    ])
+    return (f'{heading}<p class="explain">{CAMPAIGN_CAVEAT}</p>\n<h3>Campaigns</h3>\n{table}\n'
+            f"<h3>Channels (treated touches)</h3>\n{channel_table}\n</section>")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

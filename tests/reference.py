@@ -719,3 +719,61 @@ def compute_all(raw_rows, params: Params | None = None) -> dict:
         win_back=win_back_rates(alerts, as_of, params),
         cohorts=cohort_retention(valid, as_of, params),
     )
+
+
+# --------------------------------------------------------------------------
+# §4 Returns: purchase attempts
+# --------------------------------------------------------------------------
+RETURN_COUNT_COLUMNS = ("purchase_attempts", "returned_orders")
+RETURN_RATE_COLUMNS = ("order_return_rate", "revenue_return_rate")
+
+
+def purchase_attempts(raw_rows, params: Params) -> list[dict]:
+    """§4 "Returns": the latest versions that meet every validity rule except the refund rule, placed before
+    metrics_as_of; each as dict(ordered_at, amount, refunded_amount)."""
+    valid, _, rejected, as_of = clean_orders(raw_rows, params)
+    if as_of is None:
+        return []
+    out = [dict(ordered_at=o.ordered_at, amount=o.amount, refunded_amount=o.refunded_amount) for o in valid]
+    for r in rejected:
+        if r["reason"] != "not_positive_net_amount":
+            continue
+        row = r["row"]
+        ordered_at = parse_timestamp(row.get("ordered_at"))
+        if ordered_at is None or ordered_at >= as_of:
+            continue
+        refund_text = _text(row.get("refunded_amount"))
+        out.append(dict(
+            ordered_at=ordered_at,
+            amount=parse_decimal(row.get("amount")),
+            refunded_amount=Decimal(0) if refund_text == "" else parse_decimal(refund_text),
+        ))
+    return out
+
+
+def return_metrics(raw_rows, params: Params | None = None, grains=GRAINS) -> dict:
+    """{(grain, period_start_date): {purchase_attempts, returned_orders, attempted_amount, refunded_amount,
+    order_return_rate, revenue_return_rate}} for the periods of fct_lifecycle_metrics (from the one holding the
+    first valid order)."""
+    params = params or Params()
+    valid, _, _, as_of = clean_orders(raw_rows, params)
+    out: dict = {}
+    if not valid or as_of is None:
+        return out
+    attempts = purchase_attempts(raw_rows, params)
+    first = min(o.ordered_at for o in valid)
+    for grain in grains:
+        for ps_d, _, ps, pe in periods_between(first, as_of, grain, params.tz):
+            inside = [a for a in attempts if ps <= a["ordered_at"] < pe]
+            amount = sum((a["amount"] for a in inside), Decimal(0))
+            refunded = sum((a["refunded_amount"] for a in inside), Decimal(0))
+            returned = sum(1 for a in inside if a["refunded_amount"] > 0)
+            out[(grain, ps_d)] = dict(
+                purchase_attempts=len(inside),
+                returned_orders=returned,
+                attempted_amount=amount,
+                refunded_amount=refunded,
+                order_return_rate=_ratio(returned, len(inside)),
+                revenue_return_rate=None if amount == 0 else float(refunded / amount),
+            )
+    return out

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 
 from conftest import query, raw_order as order
 from reference import COUNT_COLUMNS, GRAINS, RATE_COLUMNS, Params, compute_all
+from reference import RETURN_COUNT_COLUMNS, RETURN_RATE_COLUMNS, return_metrics
 from strategies import raw_histories
 
 EXAMPLES = int(os.environ.get("LIFECYCLE_HYPOTHESIS_EXAMPLES", "12"))
@@ -98,6 +99,8 @@ def compare_with_reference(db_path, rows, metrics_as_of: datetime | None, params
 
     compare_alerts(db_path, expected, actual_periods)
     compare_cohorts(db_path, expected)
+    compare_returns(db_path, rows, params, actual_periods)
+    assert_loyalty_models_are_empty(db_path)
 
 
 def compare_alerts(db_path, expected: dict, actual_periods: dict) -> None:
@@ -137,6 +140,31 @@ def compare_cohorts(db_path, expected: dict) -> None:
             assert got[column] == want[column], (key, column, got[column], want[column])
         assert Decimal(got["net_revenue"]) == want["net_revenue"], (key, "net_revenue")
         assert _close(got["cohort_retention_rate"], want["cohort_retention_rate"]), key
+
+
+def compare_returns(db_path, rows, params: Params, actual_periods: dict) -> None:
+    """The return columns of fct_lifecycle_metrics (METRICS.md §4 "Returns") against the reference's purchase
+    attempts, period by period (periods without an attempt: 0 and NULL rates)."""
+    expected = return_metrics(rows, params)
+    for key, row in actual_periods.items():
+        want = expected.get(key, {"purchase_attempts": 0, "returned_orders": 0, "attempted_amount": Decimal(0),
+                                  "refunded_amount": Decimal(0), "order_return_rate": None,
+                                  "revenue_return_rate": None})
+        for column in RETURN_COUNT_COLUMNS:
+            assert row[column] == want[column], (key, column, row[column], want[column])
+        for column in ("attempted_amount", "refunded_amount"):
+            assert Decimal(row[column]) == want[column], (key, column, row[column], want[column])
+        for column in RETURN_RATE_COLUMNS:
+            assert _close(row[column], want[column]), (key, column, row[column], want[column])
+
+
+def assert_loyalty_models_are_empty(db_path) -> None:
+    """orders_path set and no loyalty path var: no loyalty data, the loyalty models are built and empty."""
+    counts = query(db_path, """
+        select
+            (select count(*) from base_loyalty__member_rows) + (select count(*) from base_loyalty__event_rows)
+            + (select count(*) from fct_loyalty_metrics) as loyalty_rows""")[0]
+    assert counts == {"loyalty_rows": 0}
 
 
 def _as_of_var(metrics_as_of: datetime | None) -> str | None:

@@ -37,6 +37,9 @@ MARTS = {
     "dim_customers": ("customer_id",),
     "fct_churn_alerts": ("alert_id",),
     "fct_open_churn_alerts": ("alert_id",),
+    "fct_campaign_results": ("campaign_id",),
+    "fct_campaign_metrics": ("grain", "period_start"),
+    "fct_loyalty_metrics": ("grain", "period_start"),
 }
 # Columns of the fitted CLV model (README "Predictive customer value"): on PostgreSQL and Spark the fit is a step of
 # its own (scripts/fit_clv.py) that these builds do not run, so the columns are NULL there and the open alerts,

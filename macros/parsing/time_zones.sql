@@ -18,3 +18,13 @@
     {#- var `orders_timezone`: the zone of raw order timestamps written without an offset. -#}
     {{ return(validated_timezone("orders_timezone")) }}
 {% endmacro %}
+
+
+{% macro campaign_touches_timezone() %}
+    {#- var `campaign_touches_timezone`: the zone of raw touch timestamps written without an offset (unset: the
+        orders' zone, var `orders_timezone`). -#}
+    {% if is_unset_path(var("campaign_touches_timezone", none)) %}
+        {{ return(orders_timezone()) }}
+    {% endif %}
+    {{ return(validated_timezone("campaign_touches_timezone")) }}
+{% endmacro %}

@@ -12,6 +12,12 @@ customers as (
 
 ),
 
+contacted_alerts as (
+
+    select * from {{ ref('int_churn_alerts_contacted') }}
+
+),
+
 final as (
 
     select
@@ -26,10 +32,13 @@ final as (
         alerts.ordered_at,
         alerts.alert_at,
         alerts.respond_by,
-        alerts.resolved_at
+        alerts.resolved_at,
+        coalesce(contacted_alerts.is_contacted_in_response_window, false) as is_contacted_in_response_window
     from alerts
     inner join customers
         on alerts.customer_id = customers.customer_id
+    left join contacted_alerts
+        on alerts.alert_id = contacted_alerts.alert_id
 
 )
 

@@ -10,6 +10,28 @@ periods as (
 
 ),
 
+purchase_attempts as (
+
+    select * from {{ ref('int_purchase_attempts_aggregated') }}
+
+),
+
+with_returns as (
+
+    select
+        periods.*,
+        coalesce(purchase_attempts.purchase_attempts, 0) as purchase_attempts,
+        coalesce(purchase_attempts.returned_orders, 0) as returned_orders,
+        coalesce(purchase_attempts.attempted_amount, 0) as attempted_amount,
+        coalesce(purchase_attempts.refunded_amount, 0) as refunded_amount
+    from periods
+    left join purchase_attempts
+        on
+            periods.grain = purchase_attempts.grain
+            and periods.period_start = purchase_attempts.period_start
+
+),
+
 final as (
 
     select
@@ -40,10 +62,16 @@ final as (
         {{ repeat_purchase_rate() }} as repeat_purchase_rate,
         {{ quick_ratio() }} as quick_ratio,
         {{ win_back_rate() }} as win_back_rate,
+        purchase_attempts,
+        returned_orders,
+        attempted_amount,
+        refunded_amount,
+        {{ order_return_rate() }} as order_return_rate,
+        {{ revenue_return_rate() }} as revenue_return_rate,
         is_complete,
         period_start,
         period_end
-    from periods
+    from with_returns
     where grain in ({{ published_grains }})
 
 )

@@ -36,17 +36,15 @@ as_of as (
 
 orders_in_spells as (
 
+    {#- Each order with the start of its spell when it starts one: the running max of `carried` takes the start
+        forward to the spell's later orders (spell starts only grow), so no join with the spells is needed. -#}
     select
-        orders.customer_id,
-        orders.spell_number,
-        orders.ordered_at,
-        orders.next_ordered_at,
-        spells.started_at as spell_started_at
+        customer_id,
+        spell_number,
+        ordered_at,
+        next_ordered_at,
+        case when is_spell_start then ordered_at end as spell_started_at
     from orders
-    inner join spells
-        on
-            orders.customer_id = spells.customer_id
-            and orders.spell_number = spells.spell_number
 
 ),
 
