@@ -17,7 +17,7 @@
 {% endmacro %}
 
 
-{% macro raw_source_select(relation, contract_columns, where=none) %}
+{% macro raw_source_select(relation, contract_columns, where=none, with_load_number=false) %}
     {#- A select of every raw line of `relation`: its position and raw text, then each contract column as
         trimmed text (empty = NULL) or, when the file has no such column, its documented default. -#}
     {% set present = [] %}
@@ -41,9 +41,9 @@
         raw_line,
         malformed_reason,
         {#- the reading layer's load that read the line (DuckDB, README "Nightly runs"); 1 where there is none -#}
-        {% if "source_load_number" in present -%}
+        {% if with_load_number and "source_load_number" in present -%}
         source_load_number,
-        {% else -%}
+        {% elif with_load_number -%}
         cast(1 as {{ dbt.type_bigint() }}) as source_load_number,
         {% endif -%}
         {% for column, default in contract_columns.items() -%}

@@ -17,7 +17,9 @@ with
 
 source as (
 
-    {{ raw_source_select(relation, raw_order_columns(), where=lines_to_parse(relation)) | indent(4) }}
+    {{ raw_source_select(
+        relation, raw_order_columns(), where=lines_to_parse(relation), with_load_number=true
+    ) | indent(4) }}
 
 ),
 
