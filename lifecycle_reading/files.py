@@ -167,10 +167,11 @@ def locate_columns(headers: list[str], options: ReadOptions, file_name: str) -> 
     return located
 
 
-def read_batches(options: ReadOptions) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
-    """The schema and the record batches of every file `options.path` names. The files are checked (exist,
-    readable header, required columns) before this returns, so errors come early and as one line."""
-    files = input_files(options)
+def read_batches(options: ReadOptions, files: list[str] | None = None) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The schema and the record batches of every file `options.path` names (or of `files`, some of them: an
+    incremental load reads only the files it has not loaded yet). The files are checked (exist, readable header,
+    required columns) before this returns, so errors come early and as one line."""
+    files = input_files(options) if files is None else files
     kind = file_kind(files[0], options)
     if kind == "parquet":
         return _parquet_batches(files, options)
@@ -415,8 +416,28 @@ def _checked_first(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> Iter
     return chained()
 
 
-def reader(options: ReadOptions) -> pa.RecordBatchReader:
-    """The input as one Arrow stream (what DuckDB scans and what the warehouse loaders write)."""
-    schema, batches = read_batches(options)
+def reader(options: ReadOptions, files: list[str] | None = None) -> pa.RecordBatchReader:
+    """The input (or the given files of it) as one Arrow stream (what DuckDB scans and what the warehouse loaders
+    write)."""
+    schema, batches = read_batches(options, files)
     return pa.RecordBatchReader.from_batches(schema, batches)
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What an incremental load remembers of a file it has read: a file whose size or modification time differs
+    from its stamp has changed since."""
+
+    source_file: str
+    file_size: int
+    file_modified_ns: int
+
+
+def file_stamps(options: ReadOptions) -> list[FileStamp]:
+    """The stamp of every file `options.path` names, in name order."""
+    stamps = []
+    for name in input_files(options):
+        stat = os.stat(name)
+        stamps.append(FileStamp(name, stat.st_size, stat.st_mtime_ns))
+    return stamps
 

@@ -38,3 +38,19 @@ group by {{ period_start }}
     {#- SQL counting the rows of a group where a condition holds, as a bigint (0 when none does). -#}
     cast(sum(case when {{ condition }} then 1 else 0 end) as {{ dbt.type_bigint() }})
 {%- endmacro %}
+
+
+{% macro period_flow_columns() %}
+    {#- The flow columns of period_flows(), in its order, after grain and period_start. -#}
+    {{ return([
+        "new_customers", "reactivated_customers", "reactivation_events", "churned_customers", "churn_events",
+        "churn_events_of_spells_at_start", "ordering_customers", "repeat_customers", "orders", "net_revenue",
+        "churn_alerts", "won_back_alerts", "lapsed_alerts", "open_alerts",
+    ]) }}
+{% endmacro %}
+
+
+{% macro period_event_count() %}
+    {#- SQL for the number of events of a period row of period_flows(): each event counts in exactly one of these. -#}
+    (new_customers + reactivation_events + churn_events + orders + churn_alerts)
+{%- endmacro %}

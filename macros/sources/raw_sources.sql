@@ -17,7 +17,7 @@
 {% endmacro %}
 
 
-{% macro raw_source_select(relation, contract_columns) %}
+{% macro raw_source_select(relation, contract_columns, where=none, with_load_number=false) %}
     {#- A select of every raw line of `relation`: its position and raw text, then each contract column as
         trimmed text (empty = NULL) or, when the file has no such column, its documented default. -#}
     {% set present = [] %}
@@ -40,6 +40,12 @@
         source_line_number,
         raw_line,
         malformed_reason,
+        {#- the reading layer's load that read the line (DuckDB, README "Nightly runs"); 1 where there is none -#}
+        {% if with_load_number and "source_load_number" in present -%}
+        source_load_number,
+        {% elif with_load_number -%}
+        cast(1 as {{ dbt.type_bigint() }}) as source_load_number,
+        {% endif -%}
         {% for column, default in contract_columns.items() -%}
         {%- if column in present -%}
         {%- if kinds.get(column, "text") != "text" -%}
@@ -54,6 +60,9 @@
         {{ "," if not loop.last }}
         {% endfor %}
     from {{ relation }}
+    {% if where is not none -%}
+    where {{ where }}
+    {%- endif %}
 {% endmacro %}
 
 

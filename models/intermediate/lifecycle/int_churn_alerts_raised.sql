@@ -1,5 +1,12 @@
-{%- set params = lifecycle_params() -%}
-{#- METRICS.md §7: an alert A days after every valid order not followed by another within A days, raised when
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_customers() }}",
+) }}
+-- depends_on: {{ ref('int_customers_changed') }}
+{% set params = lifecycle_params() -%}
+{#- A table, incremental on DuckDB (a nightly run recomputes the customers of int_customers_changed only).
+    METRICS.md §7: an alert A days after every valid order not followed by another within A days, raised when
     that instant is before metrics_as_of; its outcome follows from the customer's next order. -#}
 
 with
@@ -7,6 +14,7 @@ with
 orders as (
 
     select * from {{ ref('int_orders_sequenced') }}
+    {{ changed_customers_only() }}
 
 ),
 

@@ -1,6 +1,12 @@
-{{ config(materialized='table') }}
-{#- A table: dim_customers reads the current state from it and a dozen data tests check it; as a view each of them
-    would recompute the whole timeline. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_customers() }}",
+) }}
+-- depends_on: {{ ref('int_customers_changed') }}
+{# A table: dim_customers reads the current state from it and a dozen data tests check it; as a view each of them
+    would recompute the whole timeline. Incremental on DuckDB: a nightly run recomputes the customers of
+    int_customers_changed only. -#}
 {%- set params = lifecycle_params() -%}
 {#- Each customer's lifecycle state (METRICS.md §6) as intervals: the state holds for every instant t with
     valid_from < t <= valid_to (valid_to null: until the customer's next order). Built from the instants at
@@ -11,12 +17,14 @@ with
 orders as (
 
     select * from {{ ref('int_orders_sequenced') }}
+    {{ changed_customers_only() }}
 
 ),
 
 spells as (
 
     select * from {{ ref('int_spells_identified') }}
+    {{ changed_customers_only() }}
 
 ),
 

@@ -1,22 +1,34 @@
-{#- Dated facts every period metric is derived from: cost grows with orders, never customers x periods. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_customers() }}",
+) }}
+-- depends_on: {{ ref('int_customers_changed') }}
+-- depends_on: {{ ref('int_lifecycle_events_replaced') }}
+{# Dated facts every period metric is derived from: cost grows with orders, never customers x periods. A table,
+    incremental on DuckDB: a nightly run recomputes the customers of int_customers_changed only, after
+    int_lifecycle_events_replaced has kept their previous events. -#}
 
 with
 
 orders as (
 
     select * from {{ ref('int_orders_sequenced') }}
+    {{ changed_customers_only() }}
 
 ),
 
 spells as (
 
     select * from {{ ref('int_spells_identified') }}
+    {{ changed_customers_only() }}
 
 ),
 
 alerts as (
 
     select * from {{ ref('int_churn_alerts_raised') }}
+    {{ changed_customers_only() }}
 
 ),
 

@@ -1,5 +1,11 @@
-{{ config(materialized='table') }}
-{#- A table: the one pass over the raw input (parsing, deduplication, sequencing) that every mart shares. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_customers() }}",
+) }}
+-- depends_on: {{ ref('int_customers_changed') }}
+{# A table: the one pass over the raw input (parsing, deduplication, sequencing) that every mart shares.
+    Incremental on DuckDB: a nightly run recomputes the customers of int_customers_changed only. -#}
 {%- set params = lifecycle_params() -%}
 
 with
@@ -7,6 +13,7 @@ with
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
+    {{ changed_customers_only() }}
 
 ),
 
@@ -66,7 +73,8 @@ final as (
         ordered_at,
         previous_ordered_at,
         next_ordered_at,
-        customer_first_ordered_at
+        customer_first_ordered_at,
+        cast({{ lifecycle_run_number() }} as {{ dbt.type_bigint() }}) as lifecycle_run_number
     from flagged
 
 )

@@ -1,5 +1,11 @@
-{{ config(materialized='table') }}
-{#- A table: the marts, the events and the state timeline all read the spells; computing them once is cheaper. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_customers() }}",
+) }}
+-- depends_on: {{ ref('int_customers_changed') }}
+{# A table: the marts, the events and the state timeline all read the spells; computing them once is cheaper.
+    Incremental on DuckDB: a nightly run recomputes the customers of int_customers_changed only. -#}
 {%- set params = lifecycle_params() -%}
 
 with
@@ -7,6 +13,7 @@ with
 orders as (
 
     select * from {{ ref('int_orders_sequenced') }}
+    {{ changed_customers_only() }}
 
 ),
 

@@ -1,0 +1,168 @@
+{{ config(materialized='table') }}
+-- depends_on: {{ ref('base_shop__metrics_as_of') }}
+{# The customers an incremental run recomputes (README "Nightly runs"): those with an order in the raw lines loaded
+    since the last recorded run (every customer any version of such an order names, before and after), and those
+    with a valid order or a state, churn, alert or outcome instant between the previous and this metrics_as_of.
+    Every customer after a reload of the input files or a run that stopped part-way; none in a full build. -#}
+{%- set params = lifecycle_params() -%}
+{%- set previous = lifecycle_previous_run() -%}
+{%- set sequenced = lifecycle_relation('int_orders_sequenced') -%}
+{%- set mode = 'full' -%}
+{%- if previous is not none and sequenced is not none -%}
+    {%- if previous.settings_fingerprint != lifecycle_settings_fingerprint() -%}
+        {{ exceptions.raise_compiler_error(
+            "lifecycle settings changed since the last build (" ~ previous.settings_fingerprint ~ " -> "
+            ~ lifecycle_settings_fingerprint() ~ "); run dbt build --full-refresh"
+        ) }}
+    {%- endif -%}
+    {%- set run_numbers = run_query("select max(lifecycle_run_number) from " ~ sequenced) -%}
+    {%- set load_numbers = run_query(
+        "select min(source_load_number) from " ~ ref('base_shop__order_versions')
+    ) -%}
+    {%- if (run_numbers.rows[0][0] or 0) > previous.run_number -%}
+        {%- set mode = 'recovery' -%}
+    {%- elif (load_numbers.rows[0][0] or 0) > previous.source_load_number -%}
+        {%- set mode = 'reload' -%}
+    {%- else -%}
+        {%- set mode = 'delta' -%}
+    {%- endif -%}
+{%- endif %}
+
+with
+
+order_versions as (
+
+    select * from {{ ref('base_shop__order_versions') }}
+
+),
+
+{% if mode == 'full' -%}
+final as (
+
+    -- a full build recomputes everyone: nothing to list
+    select
+        customer_id,
+        cast(null as {{ dbt.type_string() }}) as change_reason
+    from order_versions
+    where 1 = 0
+
+)
+{%- else -%}
+previous_orders as (
+
+    -- the valid orders as the previous run sequenced them
+    select * from {{ sequenced }}
+
+),
+
+{% if mode == 'delta' -%}
+as_of as (
+
+    select * from {{ ref('base_shop__metrics_as_of') }}
+
+),
+
+bounds as (
+
+    select
+        least(cast('{{ previous.metrics_as_of }}' as {{ dbt.type_timestamp() }}), metrics_as_of) as low_at,
+        greatest(cast('{{ previous.metrics_as_of }}' as {{ dbt.type_timestamp() }}), metrics_as_of) as high_at
+    from as_of
+
+),
+
+changed_orders as (
+
+    select distinct order_id
+    from order_versions
+    where
+        source_load_number > {{ previous.source_load_number }}
+        and order_id is not null
+
+),
+
+candidates as (
+
+    -- every customer a version of a changed order names now
+    select
+        order_versions.customer_id,
+        'orders' as change_reason
+    from order_versions
+    inner join changed_orders
+        on order_versions.order_id = changed_orders.order_id
+
+    union all
+
+    -- the customer the previous run gave a changed order
+    select
+        previous_orders.customer_id,
+        'orders' as change_reason
+    from previous_orders
+    inner join changed_orders
+        on previous_orders.order_id = changed_orders.order_id
+
+    union all
+
+    -- a valid order that metrics_as_of now includes or excludes
+    select
+        order_versions.customer_id,
+        'metrics_as_of' as change_reason
+    from order_versions
+    cross join bounds
+    where
+        not order_versions.is_superseded
+        and order_versions.rule_failure is null
+        and order_versions.ordered_at >= bounds.low_at
+        and order_versions.ordered_at < bounds.high_at
+
+    union all
+
+    -- an instant at which a state, an alert, a churn or an alert outcome falls due: A, D or new-days after an order
+    select
+        previous_orders.customer_id,
+        'metrics_as_of' as change_reason
+    from previous_orders
+    cross join bounds
+    where
+        {% for days in [params.at_risk_days, params.dormancy_days, params.new_days] -%}
+        (
+            {{ dbt.dateadd('day', days, 'previous_orders.ordered_at') }} >= bounds.low_at
+            and {{ dbt.dateadd('day', days, 'previous_orders.ordered_at') }} < bounds.high_at
+        )
+        {%- if not loop.last %}
+        or {% endif %}
+        {%- endfor %}
+
+),
+{%- else %}
+candidates as (
+
+    -- the input was read again, or the previous run stopped part-way: everyone
+    select
+        customer_id,
+        '{{ mode }}' as change_reason
+    from order_versions
+
+    union all
+
+    select
+        customer_id,
+        '{{ mode }}' as change_reason
+    from previous_orders
+
+),
+{%- endif %}
+
+final as (
+
+    select
+        customer_id,
+        min(change_reason) as change_reason
+    from candidates
+    where customer_id is not null
+    group by customer_id
+
+)
+{%- endif %}
+
+select * from final
