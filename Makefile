@@ -34,8 +34,11 @@ DBT_ARGS ?=
 build:
 	$(PYTHON) scripts/build.py $(DBT_ARGS)
 
-# Every test: the dbt build (models, unit tests and data tests) on the demo data, pytest, and the SQL lint.
-test: setup dbt-build pytest lint demo-coverage
+# Every test: the dbt build (models, unit tests and data tests) on the demo data, pytest, and the SQL lint. After the
+# install, two at a time (2 cores): the dbt build, the lint and the demo check run beside pytest, each with its own
+# database; each one's output is printed whole when it ends.
+test: setup
+	$(MAKE) --no-print-directory -j2 --output-sync=target dbt-build pytest lint demo-coverage
 
 # The demo data still exercises every lifecycle state, event and edge case (plain SQL, independent of the models).
 demo-coverage: setup
