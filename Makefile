@@ -47,8 +47,9 @@ demo-coverage: setup
 dbt-build:
 	DBT_DUCKDB_PATH=target/test.duckdb $(DBT) build --target-path target/test
 
+# The venv's bin first on PATH: the tests run its `mf` (MetricFlow) and `dbt` as a reader of the README would.
 pytest:
-	$(PYTHON) -m pytest tests -q --durations=15
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTHON) -m pytest tests -q --durations=15
 
 lint:
 	$(BIN)/sqlfluff lint models tests/dbt
