@@ -27,6 +27,12 @@ RAW_COLUMNS = ("order_id", "customer_id", "ordered_at", "status", "amount", "ref
 _build_counter = itertools.count()
 
 
+# Raw rows per customer batch (var customer_batch_orders) in the test builds: 12,594 demo rows make 4 batches; a
+# test's few rows make several, some of them empty.
+DEMO_CUSTOMER_BATCH_ORDERS = 4000
+ROWS_CUSTOMER_BATCH_ORDERS = 10
+
+
 class DbtBuildError(AssertionError):
     """A dbt invocation made by a test did not succeed."""
 
@@ -141,9 +147,11 @@ def write_orders_csv(rows: Sequence[dict], path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project built with `dbt build` (models, seeds and every dbt test) on the bundled demo data."""
+    """The project built with `dbt build` (models, seeds and every dbt test) on the bundled demo data, its
+    per-customer tables in four customer batches (var customer_batch_orders; 12,594 raw rows), so that every test
+    reading it also checks the batched build that large inputs get."""
     db_path = tmp_path_factory.mktemp("demo") / "lifecycle.duckdb"
-    run_dbt(["build"], db_path)
+    run_dbt(["build"], db_path, {"customer_batch_orders": DEMO_CUSTOMER_BATCH_ORDERS})
     return db_path
 
 
@@ -154,12 +162,15 @@ def build_from_rows(tmp_path_factory: pytest.TempPathFactory):
     `build_from_rows(rows, metrics_as_of=None, with_tests=True, **vars)` runs `dbt build` (seeds, models and,
     unless with_tests is false, their unit and data tests) with
     `orders_path` pointing at a CSV of `rows` (only the raw columns the rows carry, so absent optional columns stay absent).
+    The per-customer tables are built in customer batches of ROWS_CUSTOMER_BATCH_ORDERS raw rows (several batches for
+    most histories), unless the call sets customer_batch_orders: the hand cases and the reference comparisons check
+    the batched build.
     """
 
     def build(rows: Sequence[dict], metrics_as_of: str | None = None, with_tests: bool = True, **dbt_vars) -> Path:
         work_dir = tmp_path_factory.mktemp(f"build{next(_build_counter)}")
         orders_path = write_orders_csv(rows, work_dir / "orders.csv")
-        all_vars = {"orders_path": str(orders_path), **dbt_vars}
+        all_vars = {"orders_path": str(orders_path), "customer_batch_orders": ROWS_CUSTOMER_BATCH_ORDERS, **dbt_vars}
         if metrics_as_of is not None:
             all_vars["metrics_as_of"] = metrics_as_of
         db_path = work_dir / "lifecycle.duckdb"

@@ -29,6 +29,8 @@ def compile_error(tmp_path, dbt_vars: dict) -> str:
         ({"lifecycle_at_risk_days": 90}, "lifecycle_at_risk_days (90) must be less than lifecycle_dormancy_days (90)"),
         ({"lifecycle_dormancy_days": -5}, "must be a positive whole number"),
         ({"lifecycle_grains": ["month", "fortnight"]}, "Unknown grain 'fortnight'"),
+        ({"customer_batch_orders": 0}, "customer_batch_orders must be a positive whole number of orders, got 0"),
+        ({"customer_batch_orders": "10M"}, "customer_batch_orders must be a positive whole number of orders, got 10M"),
         ({"orders_path": "/tmp/orders.xlsx"}, "orders_path must name a .csv, .csv.gz or .parquet file"),
         ({"reporting_timezone": "Mars; drop table"}, "reporting_timezone must be an IANA zone name"),
     ],

@@ -67,11 +67,86 @@
 {% endmacro %}
 
 
-{% macro changed_customers_only(customer_id_column="customer_id") %}
+{% macro changed_customers_only(customer_id_column="customer_id", batched=false) %}
     {#- In an incremental run, a where clause keeping the rows of the customers of int_customers_changed; nothing in
-        a full build. The model also declares `-- depends_on: {{ ref('int_customers_changed') }}`. -#}
+        a full build. The model also declares `-- depends_on: {{ ref('int_customers_changed') }}`.
+        batched=true (per-customer tables whose post-hook is insert_customer_batches()): when customer_batch_count()
+        is above one, also keep the first batch of customers only; the post-hook inserts the others. -#}
+    {% set conditions = [] %}
     {% if is_incremental() %}
-    where {{ customer_id_column }} in (select customer_id from {{ ref('int_customers_changed') }})
+        {% do conditions.append(
+            customer_id_column ~ " in (select customer_id from " ~ ref("int_customers_changed") ~ ")"
+        ) %}
+    {% endif %}
+    {% if batched %}
+        {% set batches = customer_batch_count() %}
+        {% if batches > 1 %}
+            {% do conditions.append(
+                "hash(" ~ customer_id_column ~ ") % " ~ batches ~ " = 0 " ~ customer_batch_marker()
+            ) %}
+        {% endif %}
+    {% endif %}
+    {% if conditions %}
+    where {{ conditions | join("\n        and ") }}
+    {% endif %}
+{% endmacro %}
+
+
+{% macro customer_batch_marker() %}
+    {#- The comment that follows the batch number in a batched model's SQL, where insert_customer_batches() puts
+        the number of each further batch. -#}
+    {{ return("/* customer batch */") }}
+{% endmacro %}
+
+
+{% macro customer_batch_count() %}
+    {#- How many passes, each over one hash bucket of the customers, a per-customer lifecycle table is built in on
+        DuckDB: one per `customer_batch_orders` rows of base_shop__order_versions (default 10,000,000), at least
+        one. Window functions over every customer's history at once outgrow a 3 GB memory limit at ~40M orders;
+        a pass over a bucket does not, and the cost stays linear in orders. Only for a full build or a recovery run
+        (every customer); other incremental runs recompute few customers, in one pass. One everywhere else. -#}
+    {% if not execute or model.resource_type == "unit_test" or incremental_materialization() != "incremental" %}
+        {{ return(1) }}
+    {% endif %}
+    {% if is_incremental() and not is_lifecycle_recovery() %}
+        {{ return(1) }}
+    {% endif %}
+    {% set per_batch = var("customer_batch_orders", 10000000) %}
+    {% if per_batch is not number or per_batch < 1 %}
+        {{ exceptions.raise_compiler_error(
+            "customer_batch_orders must be a positive whole number of orders, got " ~ per_batch
+        ) }}
+    {% endif %}
+    {% set versions = lifecycle_relation("base_shop__order_versions") %}
+    {% if versions is none %}
+        {{ return(1) }}
+    {% endif %}
+    {% set rows = run_query("select count(*) from " ~ versions).rows[0][0] | int %}
+    {{ return([1, (rows + per_batch - 1) // per_batch] | max) }}
+{% endmacro %}
+
+
+{% macro insert_customer_batches() %}
+    {#- Post-hook of a per-customer lifecycle table built in batches (changed_customers_only(batched=true)): the
+        model's statement built the first bucket of customers; insert the others, one statement each, from the
+        same compiled SQL with the bucket number replaced. Nothing when there is one batch. -#}
+    {% set batches = customer_batch_count() %}
+    {% if batches > 1 %}
+        {% set marker = customer_batch_marker() %}
+        {% set first = "= 0 " ~ marker %}
+        {% set compiled = model.compiled_code %}
+        {% if first not in compiled %}
+            {{ exceptions.raise_compiler_error(
+                model.name ~ " has the insert_customer_batches() post-hook but no changed_customers_only(batched=true)"
+            ) }}
+        {% endif %}
+        {% for batch in range(1, batches) %}
+            {{ log(model.name ~ ": customer batch " ~ (batch + 1) ~ " of " ~ batches, info=false) }}
+            {% do run_query(
+                "insert into " ~ this ~ "\nselect * from (\n" ~ compiled | replace(first, "= " ~ batch ~ " " ~ marker)
+                ~ "\n) as customer_batch"
+            ) %}
+        {% endfor %}
     {% endif %}
 {% endmacro %}
 

@@ -2,6 +2,7 @@
     materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_changed_customers() }}",
+    post_hook="{{ insert_customer_batches() }}",
 ) }}
 -- depends_on: {{ ref('int_customers_changed') }}
 {# A table: dim_customers reads the current state from it and a dozen data tests check it; as a view each of them
@@ -17,14 +18,14 @@ with
 orders as (
 
     select * from {{ ref('int_orders_sequenced') }}
-    {{ changed_customers_only() }}
+    {{ changed_customers_only(batched=true) }}
 
 ),
 
 spells as (
 
     select * from {{ ref('int_spells_identified') }}
-    {{ changed_customers_only() }}
+    {{ changed_customers_only(batched=true) }}
 
 ),
 

@@ -2,6 +2,7 @@
     materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_changed_customers() }}",
+    post_hook="{{ insert_customer_batches() }}",
 ) }}
 -- depends_on: {{ ref('int_customers_changed') }}
 {# A table: the one pass over the raw input (parsing, deduplication, sequencing) that every mart shares.
@@ -13,7 +14,7 @@ with
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
-    {{ changed_customers_only() }}
+    {{ changed_customers_only(batched=true) }}
 
 ),
 

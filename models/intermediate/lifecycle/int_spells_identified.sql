@@ -2,6 +2,7 @@
     materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_changed_customers() }}",
+    post_hook="{{ insert_customer_batches() }}",
 ) }}
 -- depends_on: {{ ref('int_customers_changed') }}
 {# A table: the marts, the events and the state timeline all read the spells; computing them once is cheaper.
@@ -13,7 +14,7 @@ with
 orders as (
 
     select * from {{ ref('int_orders_sequenced') }}
-    {{ changed_customers_only() }}
+    {{ changed_customers_only(batched=true) }}
 
 ),
 
