@@ -11,18 +11,22 @@ from lifecycle_clv.fitting import (
     NOT_FITTED,
     PARAMETERS,
     SKIPPED,
+    SUMMARY_PROJECTION,
     Fit,
     Settings,
+    compact_frame,
     deterministic_sample,
     fit_all,
     fit_bg_nbd,
     fit_gamma_gamma,
     fit_parameters,
     parameters_frame,
+    score_batches,
     score_customers,
 )
 
 __all__ = [
-    "FITTED", "GIVEN", "NOT_FITTED", "PARAMETERS", "SKIPPED", "Fit", "Settings", "deterministic_sample", "fit_all",
-    "fit_bg_nbd", "fit_gamma_gamma", "fit_parameters", "parameters_frame", "score_customers",
+    "FITTED", "GIVEN", "NOT_FITTED", "PARAMETERS", "SKIPPED", "SUMMARY_PROJECTION", "Fit", "Settings", "compact_frame",
+    "deterministic_sample", "fit_all", "fit_bg_nbd", "fit_gamma_gamma", "fit_parameters", "parameters_frame",
+    "score_batches", "score_customers",
 ]

@@ -28,6 +28,8 @@ from lifecycle_clv import formulas
 PARAMETERS = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "gamma")}
 # pymc-marketing calls the Gamma-Gamma scale parameter v; the papers and this project call it gamma.
 PYMC_NAMES = {"gamma": "v"}
+# Rows per chunk where a whole summary is walked through in pieces (sample hashes, scores).
+HASH_CHUNK = 1_000_000
 # pymc's find_MAP gives up after this many evaluations of the likelihood: the fit has then not converged.
 MAX_EVALUATIONS = 5000
 # Parameters beyond this are at the edge of the parameter space, where the model reaches a limit (see _edge_note).
@@ -98,7 +100,13 @@ def deterministic_sample(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
     customers on every run and every engine, unrelated to their behaviour. The whole frame when it is small."""
     if len(frame) <= max_rows:
         return frame
-    hashes = pd.util.hash_pandas_object(frame["customer_id"].astype(str), index=False).to_numpy()
+    ids = frame["customer_id"]
+    # hashed a chunk at a time (the hash of a value does not depend on its neighbours): the text of ten million
+    # ids never exists as Python strings all at once
+    hashes = np.concatenate([
+        pd.util.hash_pandas_object(ids.iloc[start:start + HASH_CHUNK].astype(str), index=False).to_numpy()
+        for start in range(0, len(ids), HASH_CHUNK)
+    ])
     keep = np.argpartition(hashes, max_rows - 1)[:max_rows]
     return frame.iloc[np.sort(keep)]
 
@@ -307,14 +315,13 @@ def calibration_frame(summary: pd.DataFrame) -> pd.DataFrame:
 def fit_all(summary: pd.DataFrame, settings: Settings) -> list[Fit]:
     """The three fits of a build: BG/NBD and Gamma-Gamma on the observation window (the predictions), and BG/NBD
     on the calibration window (the holdout validation). Models given in var clv_parameters are not fitted."""
-    observed = observation_frame(summary)
-    calibrated = calibration_frame(summary)
     fits = []
-    for model, fitted_on, data, fit in (
-        ("bg_nbd", "observation", observed, fit_bg_nbd),
-        ("gamma_gamma", "observation", observed, fit_gamma_gamma),
-        ("bg_nbd", "calibration", calibrated, fit_bg_nbd),
+    for model, fitted_on, frame_of, fit in (
+        ("bg_nbd", "observation", observation_frame, fit_bg_nbd),
+        ("gamma_gamma", "observation", observation_frame, fit_gamma_gamma),
+        ("bg_nbd", "calibration", calibration_frame, fit_bg_nbd),
     ):
+        data = frame_of(summary)  # one window's frame at a time: ten million customers' copies never pile up
         if fitted_on == "calibration" and settings.holdout_days == 0:
             fits.append(Fit(model, fitted_on, None, SKIPPED, "no holdout (var clv_holdout_days = 0)"))
         elif model in settings.given_parameters:
@@ -322,6 +329,7 @@ def fit_all(summary: pd.DataFrame, settings: Settings) -> list[Fit]:
             fits.append(_given(model, fitted_on, settings, customers))
         else:
             fits.append(fit(data, settings, fitted_on))
+        del data
     return fits
 
 
@@ -400,3 +408,43 @@ def score_customers(summary: pd.DataFrame, parameters: pd.DataFrame, settings: S
         "predicted_clv": purchases * value,
         "holdout_expected_purchases": holdout,
     }, columns=list(SCORE_COLUMNS))
+
+
+# --- Arrow ----------------------------------------------------------------------------------------------------------
+
+
+# The columns of int_customers_clv_summarized the fits and the scores read, as a projection list: numbers as
+# doubles (the calibration counts are HUGEINT sums, which Arrow would hand to pandas as Decimal objects).
+SUMMARY_PROJECTION = ", ".join(["customer_id"] + [
+    f"cast({name} as double) as {name}" for name in (
+        "frequency", "recency", "age", "mean_repeat_value", "calibration_frequency", "calibration_recency",
+        "calibration_age",
+    )
+])
+
+
+def compact_frame(table) -> pd.DataFrame:
+    """A pyarrow Table as a DataFrame whose text columns stay Arrow strings (pd.ArrowDtype) instead of one Python
+    object per value; numbers convert as pandas' own (NULL -> NaN)."""
+    import pyarrow as pa
+
+    def text_as_arrow(arrow_type):
+        return pd.ArrowDtype(arrow_type) if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) \
+            else None
+
+    return table.to_pandas(types_mapper=text_as_arrow)
+
+
+def score_batches(batches, parameters: pd.DataFrame, settings: Settings):
+    """score_customers over a pyarrow RecordBatchReader of the summary, batch by batch, as a RecordBatchReader of
+    the scores (what a dbt-duckdb Python model may return): memory stays that of one batch."""
+    import pyarrow as pa
+
+    schema = pa.schema([("customer_id", pa.string())] + [(name, pa.float64()) for name in SCORE_COLUMNS[1:]])
+
+    def scored():
+        for batch in batches:
+            frame = score_customers(compact_frame(pa.Table.from_batches([batch])), parameters, settings)
+            yield pa.RecordBatch.from_pandas(frame, schema=schema, preserve_index=False)
+
+    return pa.RecordBatchReader.from_batches(schema, scored())

@@ -4,7 +4,8 @@
 1. Generate a clean Parquet orders file with scripts/generate_orders.py (reused if
    already in the work directory: the generator is deterministic).
 2. Time `dbt run` of the project on it (wall time, peak RSS of the dbt process), then `dbt build` (every model and
-   every test) into a second, fresh database (skip with --no-build).
+   every test) into a second, fresh database (skip with --no-build; --no-run times the build alone, whose
+   "models" line then gives the model time the build / run ratio is read against).
 3. Time scripts/benchmark_reference.sql in a fresh DuckDB process, materialising the result.
 4. Compare main.fct_lifecycle_metrics with the reference result column by column
    (counts exactly, net_revenue to the cent, rates to 1e-9).
@@ -13,7 +14,7 @@
 Exit status: 0 when the mart matches, 1 when it differs, 2 when something could not run.
 dbt's artifacts and logs, the database and the reference result go to the work directory.
 
-Usage: python scripts/benchmark.py --customers 1000000 [--workdir DIR]
+Usage: python scripts/benchmark.py --customers 1000000 [--workdir DIR] [--no-build | --no-run]
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dormancy-days", type=int, default=90, help="lifecycle_dormancy_days (default 90)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="dbt project to run (default: this repo)")
     parser.add_argument("--no-build", action="store_true", help="time `dbt run` only, not `dbt build`")
+    parser.add_argument("--no-run", action="store_true",
+                        help="time `dbt build` only (large inputs): the reference is compared with the build's mart")
     return parser.parse_args(argv)
 
 
@@ -278,15 +281,17 @@ def count_orders(orders_path: Path) -> int:
     return duckdb.connect().execute("select count(*) from read_parquet(?)", [str(orders_path)]).fetchone()[0]
 
 
-def markdown_table(customers: int, orders: int, dbt: Measurement, build: Measurement | None, reference: Measurement,
-                   reference_seconds: float) -> str:
-    """The timings as a Markdown table."""
+def markdown_table(customers: int, orders: int, dbt: Measurement | None, build: Measurement | None,
+                   reference: Measurement, reference_seconds: float) -> str:
+    """The timings as a Markdown table ("-" for what was not run)."""
     header = ["customers", "orders", "dbt run s", "dbt peak MB", "reference query s", "reference peak MB",
               "ratio (dbt run / reference)", "dbt build s", "build peak MB", "ratio (build / run)"]
-    row = [f"{customers:,}", f"{orders:,}", f"{dbt.seconds:.1f}", f"{dbt.peak_mb:.0f}", f"{reference_seconds:.1f}",
-           f"{reference.peak_mb:.0f}", f"{dbt.seconds / reference_seconds:.1f}"]
-    row += ([f"{build.seconds:.1f}", f"{build.peak_mb:.0f}", f"{build.seconds / dbt.seconds:.2f}"] if build
-            else ["-", "-", "-"])
+    row = [f"{customers:,}", f"{orders:,}"]
+    row += ([f"{dbt.seconds:.1f}", f"{dbt.peak_mb:.0f}"] if dbt else ["-", "-"])
+    row += [f"{reference_seconds:.1f}", f"{reference.peak_mb:.0f}"]
+    row += [f"{dbt.seconds / reference_seconds:.1f}"] if dbt else ["-"]
+    row += ([f"{build.seconds:.1f}", f"{build.peak_mb:.0f}"] if build else ["-", "-"])
+    row += [f"{build.seconds / dbt.seconds:.2f}"] if build and dbt else ["-"]
     return "\n".join([
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---:" for _ in header) + "|",
@@ -323,18 +328,24 @@ def main(argv: list[str] | None = None) -> int:
     metrics_as_of = default_metrics_as_of(orders_path)
     print(f"workdir {args.workdir}, metrics_as_of {metrics_as_of}", file=sys.stderr)
 
-    database = args.workdir / "bench.duckdb"
-    dbt = run_dbt(args, orders_path, metrics_as_of, database)
+    if args.no_run and args.no_build:
+        fail("--no-run and --no-build leave nothing to time")
+    database = args.workdir / ("build.duckdb" if args.no_run else "bench.duckdb")
+    dbt = None if args.no_run else run_dbt(args, orders_path, metrics_as_of, database)
+    build = None
+    if args.no_run:
+        build = run_dbt(args, orders_path, metrics_as_of, database, "build")
     reference, reference_seconds, reference_path = run_reference(
         orders_path, metrics_as_of, args.dormancy_days, args.workdir
     )
     problems = compare(database, reference_path)
-    build = None if args.no_build else run_dbt(args, orders_path, metrics_as_of, args.workdir / "build.duckdb",
-                                                "build")
+    if not args.no_build and not args.no_run:
+        build = run_dbt(args, orders_path, metrics_as_of, args.workdir / "build.duckdb", "build")
 
     print(markdown_table(args.customers, count_orders(orders_path), dbt, build, reference, reference_seconds))
     print()
-    print(slowest_nodes(args.workdir, "run"))
+    if dbt:
+        print(slowest_nodes(args.workdir, "run"))
     if build:
         print(slowest_nodes(args.workdir, "build"))
     print("\n(reference query s: the query alone inside its process; "

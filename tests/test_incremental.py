@@ -131,7 +131,8 @@ def with_updated_at(rows: list[dict]) -> list[dict]:
 
 
 def run(db_path: Path, orders_dir: Path, metrics_as_of: str | None, *extra: str) -> None:
-    dbt_vars = {"orders_path": str(orders_dir / "*.csv")}
+    # full builds (the first, --full-refresh, a recovery) in customer batches of 3 raw rows, incremental runs in one
+    dbt_vars = {"orders_path": str(orders_dir / "*.csv"), "customer_batch_orders": 3}
     if metrics_as_of is not None:
         dbt_vars["metrics_as_of"] = metrics_as_of
     # build, not run: the seeds too (rfm_segments); the tests of the models are not this module's subject
@@ -212,6 +213,17 @@ def test_changed_and_vanished_files_are_read_again(tmp_path):
     customers = query(db_path, "select customer_id, order_count from main.dim_customers order by 1")
     assert customers == [{"customer_id": "alice", "order_count": 1}, {"customer_id": "bob", "order_count": 2}]
     assert_same_tables(full_refresh_of(db_path, orders_dir, "2024-09-01"), snapshot(db_path), "after a reload")
+    # a run that stops part-way (here: only as far as int_orders_sequenced) leaves an incremental table ahead of the
+    # run log; the next run recomputes every customer and still equals a full refresh
+    write_orders_csv([raw_order("d1", "dave", "2024-08-20 09:00:00"), raw_order("a3", "alice", "2024-08-21 10:00:00")],
+                     orders_dir / "day_4.csv")
+    run(db_path, orders_dir, "2024-09-01", "--select", "+int_orders_sequenced")
+    run(db_path, orders_dir, "2024-09-01")
+    assert runs_recorded(db_path)[-1]["changed_customers"] == 3  # alice, bob, dave: everyone with an order
+    assert query(db_path, "select distinct change_reason from main.int_customers_changed") == [
+        {"change_reason": "recovery"}
+    ]
+    assert_same_tables(full_refresh_of(db_path, orders_dir, "2024-09-01"), snapshot(db_path), "after a recovery")
 
 
 def test_orders_path_parquet_glob(tmp_path):

@@ -1,5 +1,6 @@
 {#- The dated campaign events of fct_campaign_metrics: non-control touches (flag: responded), reactivations
-    attributed to a non-control touch, and churn alerts (flag: contacted in the response window). -#}
+    attributed to a non-control touch, and churn alerts (flag: contacted in the response window); none at all
+    without a touch. -#}
 
 with
 
@@ -62,6 +63,8 @@ final as (
     from alerts
     inner join contacted_alerts
         on alerts.alert_id = contacted_alerts.alert_id
+    -- without any touch there are no campaign figures (fct_campaign_metrics has no rows): skip every alert
+    where exists (select 1 from touches)
 
 )
 

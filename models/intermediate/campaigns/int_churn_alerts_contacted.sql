@@ -1,6 +1,7 @@
 {#- METRICS.md §10's 72-hour rule per churn alert, in one pass over each customer's alerts and non-control touches:
     the first touch at or after alert_at (a touch at alert_at sorts after the alert) is carried back to the
-    alert; the alert is contacted when that touch is at or before respond_by. -#}
+    alert; the alert is contacted when that touch is at or before respond_by. Only the alerts of customers with a
+    non-control touch enter the timeline's window; the others have no touch to find. -#}
 
 with
 
@@ -13,6 +14,14 @@ alerts as (
 touches as (
 
     select * from {{ ref('stg_campaigns__touches') }}
+    where not is_control
+
+),
+
+touched_alerts as (
+
+    select * from alerts
+    where customer_id in (select touches.customer_id from touches)
 
 ),
 
@@ -24,7 +33,7 @@ timeline as (
         0 as event_order,
         alert_id,
         cast(null as {{ dbt.type_timestamp() }}) as touched_at
-    from alerts
+    from touched_alerts
 
     union all
 
@@ -35,7 +44,6 @@ timeline as (
         cast(null as {{ dbt.type_string() }}) as alert_id,
         touched_at
     from touches
-    where not is_control
 
 ),
 
@@ -63,9 +71,10 @@ final as (
         alerts.alert_at,
         alerts.respond_by
     from alerts
-    inner join next_touches
-        on alerts.alert_id = next_touches.alert_id
-    where next_touches.event_order = 0
+    left join next_touches
+        on
+            alerts.alert_id = next_touches.alert_id
+            and next_touches.event_order = 0
 
 )
 

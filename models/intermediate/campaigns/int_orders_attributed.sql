@@ -5,15 +5,17 @@
 
 with
 
-orders as (
-
-    select * from {{ ref('int_orders_sequenced') }}
-
-),
-
 touches as (
 
     select * from {{ ref('stg_campaigns__touches') }}
+
+),
+
+orders as (
+
+    -- only touched customers' orders can be attributed: the timeline's window stays as small as the campaigns
+    select * from {{ ref('int_orders_sequenced') }}
+    where customer_id in (select touches.customer_id from touches)
 
 ),
 
