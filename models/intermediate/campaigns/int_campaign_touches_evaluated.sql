@@ -13,7 +13,9 @@ touches as (
 
 states as (
 
+    -- only touched customers' states can hold a touch: the timeline's window stays as small as the campaigns
     select * from {{ ref('int_customer_states_historized') }}
+    where customer_id in (select touches.customer_id from touches)
 
 ),
 
