@@ -5,8 +5,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-# What DuckDB may keep cached while a fit holds ten million customers in pandas: the two together then stay within
-# the project's 3.5 GB peak (README "Benchmark").
+# What DuckDB may keep cached while a fit holds the customers in pandas: at ten million customers the two together
+# peak at about 3.2 GB (README "Benchmark").
 CAPPED_MEMORY_LIMIT = "1GB"
 
 
