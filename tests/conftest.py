@@ -28,9 +28,9 @@ _build_counter = itertools.count()
 
 
 # Raw rows per customer batch (var customer_batch_orders) in the test builds: 12,594 demo rows make 4 batches; a
-# test's few rows make several, some of them empty.
+# test's history of more than 40 rows makes several (the hand cases, mostly one).
 DEMO_CUSTOMER_BATCH_ORDERS = 4000
-ROWS_CUSTOMER_BATCH_ORDERS = 10
+ROWS_CUSTOMER_BATCH_ORDERS = 40
 
 
 class DbtBuildError(AssertionError):
@@ -163,7 +163,7 @@ def build_from_rows(tmp_path_factory: pytest.TempPathFactory):
     unless with_tests is false, their unit and data tests) with
     `orders_path` pointing at a CSV of `rows` (only the raw columns the rows carry, so absent optional columns stay absent).
     The per-customer tables are built in customer batches of ROWS_CUSTOMER_BATCH_ORDERS raw rows (several batches for
-    most histories), unless the call sets customer_batch_orders: the hand cases and the reference comparisons check
+    the longer random histories), unless the call sets customer_batch_orders: the reference comparisons check
     the batched build.
     """
 
