@@ -6,6 +6,7 @@ PostgreSQL `scripts/fit_clv.py` calls it and writes the same tables. pymc-market
 """
 
 from lifecycle_clv.fitting import (
+    CHUNK_ROWS,
     FITTED,
     GIVEN,
     NOT_FITTED,
@@ -26,7 +27,7 @@ from lifecycle_clv.fitting import (
 )
 
 __all__ = [
-    "FITTED", "GIVEN", "NOT_FITTED", "PARAMETERS", "SKIPPED", "SUMMARY_PROJECTION", "Fit", "Settings", "compact_frame",
-    "deterministic_sample", "fit_all", "fit_bg_nbd", "fit_gamma_gamma", "fit_parameters", "parameters_frame",
-    "score_batches", "score_customers",
+    "CHUNK_ROWS", "FITTED", "GIVEN", "NOT_FITTED", "PARAMETERS", "SKIPPED", "SUMMARY_PROJECTION", "Fit", "Settings",
+    "compact_frame", "deterministic_sample", "fit_all", "fit_bg_nbd", "fit_gamma_gamma", "fit_parameters",
+    "parameters_frame", "score_batches", "score_customers",
 ]

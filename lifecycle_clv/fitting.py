@@ -29,7 +29,7 @@ PARAMETERS = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "gam
 # pymc-marketing calls the Gamma-Gamma scale parameter v; the papers and this project call it gamma.
 PYMC_NAMES = {"gamma": "v"}
 # Rows per chunk where a whole summary is walked through in pieces (sample hashes, scores).
-HASH_CHUNK = 1_000_000
+CHUNK_ROWS = 1_000_000
 # pymc's find_MAP gives up after this many evaluations of the likelihood: the fit has then not converged.
 MAX_EVALUATIONS = 5000
 # Parameters beyond this are at the edge of the parameter space, where the model reaches a limit (see _edge_note).
@@ -104,8 +104,8 @@ def deterministic_sample(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
     # hashed a chunk at a time (the hash of a value does not depend on its neighbours): the text of ten million
     # ids never exists as Python strings all at once
     hashes = np.concatenate([
-        pd.util.hash_pandas_object(ids.iloc[start:start + HASH_CHUNK].astype(str), index=False).to_numpy()
-        for start in range(0, len(ids), HASH_CHUNK)
+        pd.util.hash_pandas_object(ids.iloc[start:start + CHUNK_ROWS].astype(str), index=False).to_numpy()
+        for start in range(0, len(ids), CHUNK_ROWS)
     ])
     keep = np.argpartition(hashes, max_rows - 1)[:max_rows]
     return frame.iloc[np.sort(keep)]

@@ -8,9 +8,9 @@ at a time (lifecycle_clv.score_batches): memory stays that of one batch whatever
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from lifecycle_clv import SUMMARY_PROJECTION, Settings, score_batches
+    from lifecycle_clv import CHUNK_ROWS, SUMMARY_PROJECTION, Settings, score_batches
 
     settings = Settings.from_frame(dbt.ref("int_clv_fit_settings").df())
     parameters = dbt.ref("clv_model_parameters").df()
     summary = dbt.ref("int_customers_clv_summarized").project(SUMMARY_PROJECTION)
-    return score_batches(summary.to_arrow_reader(1_000_000), parameters, settings)
+    return score_batches(summary.to_arrow_reader(CHUNK_ROWS), parameters, settings)
