@@ -13,7 +13,8 @@ Loads are incremental (README "Nightly runs"). Beside the source table `<name>` 
 `<name>__files` of the files it has read: path, size, modification time and the number of the load that read
 it. A load reads only the files the manifest lacks and appends their lines, each with that `source_load_number`;
 when a file it has read changed, vanished, or the reading options changed, or dbt runs with `--full-refresh`, it
-reads every file again under a new load number. dbt-duckdb itself writes what `load` returns, one row per file
+reads every file again under a new load number (once per invocation: another model reading the same source in
+a `--full-refresh` run finds it up to date). dbt-duckdb itself writes what `load` returns, one row per file
 read by this load, to `<name>__last_load`.
 """
 
@@ -53,6 +54,21 @@ def full_refresh_requested() -> bool:
         return bool(getattr(get_flags(), "FULL_REFRESH", False))
     except Exception:  # noqa: BLE001 - no flags outside a dbt invocation
         return False
+
+
+# (invocation, schema, table) of the raw tables a --full-refresh invocation has already read again: the next model
+# that reads the same source in that invocation finds it up to date instead of reading every file a second time.
+_REFRESHED: set[tuple[str, str, str]] = set()
+
+
+def invocation_id() -> str:
+    """dbt's id of the running invocation ('' outside one)."""
+    try:
+        from dbt_common.invocation import get_invocation_id
+
+        return get_invocation_id()
+    except Exception:  # noqa: BLE001 - no invocation outside dbt
+        return ""
 
 
 def options_key(options: ReadOptions) -> str:
@@ -201,7 +217,11 @@ class Plugin(BasePlugin):
             source_config.database = None
             schema, table = source_config.schema, source_config.identifier
             logger.info(f"Reading raw {options.contract.name} into {schema}.{table} from {options.path}")
-            report = IncrementalLoad(self.connection, schema, table, options).run(full_refresh_requested())
+            refreshed = (invocation_id(), schema, table)
+            full_refresh = full_refresh_requested() and refreshed not in _REFRESHED
+            report = IncrementalLoad(self.connection, schema, table, options).run(full_refresh)
+            if full_refresh:
+                _REFRESHED.add(refreshed)
         except InputError as error:
             # One line, raised where dbt reports the model that reads the source.
             raise RuntimeError(str(error)) from None

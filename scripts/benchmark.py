@@ -9,7 +9,8 @@
 3. Time scripts/benchmark_reference.sql in a fresh DuckDB process, materialising the result.
 4. Compare main.fct_lifecycle_metrics with the reference result column by column
    (counts exactly, net_revenue to the cent, rates to 1e-9).
-5. Print a Markdown table of the timings.
+5. Print a Markdown table of the timings, the slowest nodes, and the nodes during which dbt held the most memory
+   (its resident memory sampled every 0.25 s).
 
 Exit status: 0 when the mart matches, 1 when it differs, 2 when something could not run.
 dbt's artifacts and logs, the database and the reference result go to the work directory.
@@ -25,8 +26,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
@@ -91,6 +94,25 @@ class Measurement:
     peak_mb: float
     returncode: int
     stdout: str
+    # (unix time, resident MB) every SAMPLE_SECONDS while it ran: which step holds the peak (memory_by_node)
+    rss_samples: list[tuple[float, float]] = field(default_factory=list)
+
+
+SAMPLE_SECONDS = 0.25
+
+
+def sample_rss(pid: int, samples: list[tuple[float, float]], done: threading.Event) -> None:
+    """Append (time, VmRSS in MB) of process pid to samples until done is set or the process is gone."""
+    status = Path(f"/proc/{pid}/status")
+    while not done.is_set():
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    samples.append((time.time(), int(line.split()[1]) / 1024))
+                    break
+        except OSError:
+            return
+        done.wait(SAMPLE_SECONDS)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -114,15 +136,22 @@ def run_measured(command: list[str], log: Path, cwd: Path | None = None,
     stderr, then stdout, are written to `log`; stdout is also returned.
     """
     started = time.perf_counter()
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=out, text=True)
+        sampler = threading.Thread(target=sample_rss, args=(process.pid, samples, done), daemon=True)
+        sampler.start()
         assert process.stdout is not None
         stdout = process.stdout.read()
+        done.set()
+        sampler.join()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         out.write(stdout)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measurement(seconds, usage.ru_maxrss / 1024, process.returncode, stdout)  # ru_maxrss: KiB on Linux
+    # ru_maxrss: KiB on Linux
+    return Measurement(seconds, usage.ru_maxrss / 1024, process.returncode, stdout, samples)
 
 
 def generate_orders(customers: int, seed: int, workdir: Path) -> Path:
@@ -312,6 +341,32 @@ def slowest_nodes(workdir: Path, command: str, count: int = 8) -> str:
     return "\n".join(lines)
 
 
+def memory_by_node(workdir: Path, command: str, measured: Measurement, count: int = 8) -> str:
+    """The nodes of `dbt <command>` during which the process held the most memory (sampled resident MB, from
+    the node's start to its end in run_results.json), one line each, and the peak outside every node."""
+    results = json.loads((workdir / f"target_{command}" / "run_results.json").read_text())["results"]
+    peaks = []
+    inside = set()
+    for result in results:
+        spans = [t for t in result.get("timing", []) if t.get("started_at") and t.get("completed_at")]
+        if not spans:
+            continue
+        start = min(datetime.fromisoformat(t["started_at"].replace("Z", "+00:00")) for t in spans)
+        end = max(datetime.fromisoformat(t["completed_at"].replace("Z", "+00:00")) for t in spans)
+        start_s = start.replace(tzinfo=start.tzinfo or timezone.utc).timestamp()
+        end_s = end.replace(tzinfo=end.tzinfo or timezone.utc).timestamp()
+        held = [(at, mb) for at, mb in measured.rss_samples if start_s <= at <= end_s]
+        inside.update(at for at, _ in held)
+        if held:
+            peaks.append((max(mb for _, mb in held), result["unique_id"]))
+    outside = [mb for at, mb in measured.rss_samples if at not in inside]
+    lines = [f"dbt {command}: peak {measured.peak_mb:,.0f} MB; sampled peak by node (resident MB):"]
+    lines += [f"  {mb:7,.0f} MB  {node}" for mb, node in sorted(peaks, reverse=True)[:count]]
+    if outside:
+        lines.append(f"  {max(outside):7,.0f} MB  outside every node (start-up, parsing, hooks)")
+    return "\n".join(lines)
+
+
 def fail(message: str) -> NoReturn:
     """Print a message and exit with status 2 (could not measure)."""
     print(message, file=sys.stderr)
@@ -346,8 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     if dbt:
         print(slowest_nodes(args.workdir, "run"))
+        print(memory_by_node(args.workdir, "run", dbt))
     if build:
         print(slowest_nodes(args.workdir, "build"))
+        print(memory_by_node(args.workdir, "build", build))
     print("\n(reference query s: the query alone inside its process; "
           f"the whole process took {reference.seconds:.1f} s; dbt run s: the whole `dbt run`)")
     if problems:

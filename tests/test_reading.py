@@ -212,6 +212,43 @@ def test_typed_parquet_columns_are_read_as_they_are(tmp_path):
     }
 
 
+def test_typed_parquet_values_keep_their_text_where_a_row_is_rejected(tmp_path):
+    """A typed value is cast to text only where the row is rejected: by a rule (in the base table) or, for an order
+    placed at or after metrics_as_of, from its raw line (in the rejected-orders view); a valid order keeps none."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "order_id": ["T1", "T2", "T3"],
+        "customer_id": ["c1", "c2", "c3"],
+        "ordered_at": pa.array([datetime(2024, 5, 5, 12, 0), datetime(2024, 5, 6, 8, 15, 30),
+                                datetime(2025, 2, 1, 9, 0)], pa.timestamp("us")),
+        "status": ["completed"] * 3,
+        "amount": pa.array([Decimal("12.50"), Decimal("-3.00"), Decimal("40.25")], pa.decimal128(10, 2)),
+        "updated_at": pa.array([None, None, datetime(2025, 2, 2, 10, 0)], pa.timestamp("us")),
+    })
+    path = tmp_path / "typed_texts.parquet"
+    pq.write_table(table, path)
+    db_path, _ = build_staging(tmp_path, path, metrics_as_of="2025-01-01")
+    base = query(db_path, """
+        select order_id, ordered_at_text, amount_text, updated_at_text
+        from base_shop__order_versions order by order_id""")
+    assert base == [
+        {"order_id": "T1", "ordered_at_text": None, "amount_text": None, "updated_at_text": None},
+        {"order_id": "T2", "ordered_at_text": "2024-05-06 08:15:30", "amount_text": "-3.00", "updated_at_text": None},
+        {"order_id": "T3", "ordered_at_text": None, "amount_text": None, "updated_at_text": None},
+    ]
+    rejected = query(db_path, """
+        select order_id, reason, ordered_at_text, amount_text, refunded_amount_text, updated_at_text
+        from stg_shop__rejected_orders order by order_id""")
+    assert rejected == [
+        {"order_id": "T2", "reason": "negative amount", "ordered_at_text": "2024-05-06 08:15:30",
+         "amount_text": "-3.00", "refunded_amount_text": None, "updated_at_text": None},
+        {"order_id": "T3", "reason": "not before metrics_as_of", "ordered_at_text": "2025-02-01 09:00:00",
+         "amount_text": "40.25", "refunded_amount_text": None, "updated_at_text": "2025-02-02 10:00:00"},
+    ]
+
+
 def test_gb18030_read_as_utf8_names_the_encoding_var(tmp_path):
     with pytest.raises(DbtBuildError) as failure:
         build_staging(tmp_path, FIXTURES / "gb18030_chinese_headers.csv", orders_columns=CHINESE_COLUMNS)

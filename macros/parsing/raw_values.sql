@@ -53,3 +53,23 @@
         end
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro raw_value_column(column, kind) %}
+    {#- The column of raw_source_select(typed_as_text=false) that holds the raw value: `<column>__typed` for a typed
+        column, else the text. -#}
+    {{- column ~ "__typed" if kind != "text" else column -}}
+{% endmacro %}
+
+
+{% macro raw_text_where(column, kind, condition) %}
+    {#- The raw text of the column (raw_source_select with typed_as_text=false): the text itself for a text column;
+        for a typed one, its value cast to text only on the rows where `condition` holds (NULL elsewhere), since
+        casting every timestamp and amount of a large Parquet file to text costs more than the rest of its
+        parse. -#}
+    {%- if kind == "text" -%}
+        {{ column }}
+    {%- else -%}
+        case when {{ condition }} then {{ raw_value_text(column ~ "__typed") }} end
+    {%- endif -%}
+{% endmacro %}

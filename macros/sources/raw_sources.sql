@@ -17,9 +17,11 @@
 {% endmacro %}
 
 
-{% macro raw_source_select(relation, contract_columns, where=none, with_load_number=false) %}
+{% macro raw_source_select(relation, contract_columns, where=none, with_load_number=false, typed_as_text=true) %}
     {#- A select of every raw line of `relation`: its position and raw text, then each contract column as
-        trimmed text (empty = NULL) or, when the file has no such column, its documented default. -#}
+        trimmed text (empty = NULL) or, when the file has no such column, its documented default. A typed column
+        also comes as `<column>__typed`; with typed_as_text=false, only so (its text is raw_value_text() of it,
+        for the rows that need it). -#}
     {% set present = [] %}
     {% if execute %}
         {% for column in adapter.get_columns_in_relation(relation) %}
@@ -48,10 +50,14 @@
         {% endif -%}
         {% for column, default in contract_columns.items() -%}
         {%- if column in present -%}
-        {%- if kinds.get(column, "text") != "text" -%}
+        {%- if kinds.get(column, "text") != "text" and not typed_as_text -%}
+        {{ adapter.quote(column) }} as {{ column }}__typed
+        {%- elif kinds.get(column, "text") != "text" -%}
         {{ adapter.quote(column) }} as {{ column }}__typed,
-        {% endif -%}
-        nullif(trim(cast({{ adapter.quote(column) }} as {{ dbt.type_string() }})), '') as {{ column }}
+        {{ raw_value_text(adapter.quote(column)) }} as {{ column }}
+        {%- else -%}
+        {{ raw_value_text(adapter.quote(column)) }} as {{ column }}
+        {%- endif -%}
         {%- elif default is not none -%}
         cast({{ default }} as {{ dbt.type_string() }}) as {{ column }}
         {%- else -%}
@@ -64,6 +70,12 @@
     where {{ where }}
     {%- endif %}
 {% endmacro %}
+
+
+{% macro raw_value_text(expression) %}
+    {#- A raw value as the text the contract's columns hold: trimmed, empty = NULL. -#}
+    nullif(trim(cast({{ expression }} as {{ dbt.type_string() }})), '')
+{%- endmacro %}
 
 
 {% macro raw_column_kinds(relation) %}

@@ -1,3 +1,13 @@
+{%- set relation = raw_source_relation('shop', 'raw_orders', 'orders') -%}
+{%- set kinds = raw_column_kinds(relation) -%}
+{%- set text_columns = ['ordered_at', 'amount', 'refunded_amount', 'updated_at'] -%}
+{%- set typed_columns = [] -%}
+{%- for column in text_columns if kinds.get(column, 'text') != 'text' -%}
+    {%- do typed_columns.append(column) -%}
+{%- endfor -%}
+{#- base_shop__order_versions keeps the text of a typed (Parquet) value only on the rows a rule rejects; an order
+    rejected because it is not before metrics_as_of takes it from its raw line here. -#}
+
 with
 
 order_versions as (
@@ -12,20 +22,25 @@ as_of as (
 
 ),
 
-final as (
+{% if typed_columns -%}
+raw_lines as (
 
     select
-        order_versions.order_id,
-        order_versions.customer_id,
-        order_versions.status,
-        coalesce(order_versions.rule_failure, 'not before metrics_as_of') as reason,
-        order_versions.ordered_at_text,
-        order_versions.amount_text,
-        order_versions.refunded_amount_text,
-        order_versions.updated_at_text,
-        order_versions.source_file,
-        order_versions.source_line_number,
-        order_versions.raw_line
+        source_file,
+        source_line_number,
+        {% for column in typed_columns -%}
+        {{ adapter.quote(column) }} as {{ column }}__typed{{ "," if not loop.last }}
+        {% endfor %}
+    from {{ relation }}
+
+),
+
+{% endif -%}
+rejected as (
+
+    select
+        order_versions.*,
+        coalesce(order_versions.rule_failure, 'not before metrics_as_of') as reason
     from order_versions
     cross join as_of
     where
@@ -34,6 +49,36 @@ final as (
             order_versions.rule_failure is not null
             or order_versions.ordered_at >= as_of.metrics_as_of
         )
+
+),
+
+final as (
+
+    select
+        rejected.order_id,
+        rejected.customer_id,
+        rejected.status,
+        rejected.reason,
+        {% for column in text_columns -%}
+        {% if column in typed_columns -%}
+        coalesce(
+            rejected.{{ column }}_text, {{ raw_value_text('raw_lines.' ~ column ~ '__typed') }}
+        ) as {{ column }}_text,
+        {% else -%}
+        rejected.{{ column }}_text,
+        {% endif -%}
+        {% endfor -%}
+        rejected.source_file,
+        rejected.source_line_number,
+        rejected.raw_line
+    from rejected
+    {% if typed_columns -%}
+    left join raw_lines
+        on
+            rejected.rule_failure is null
+            and rejected.source_file = raw_lines.source_file
+            and rejected.source_line_number = raw_lines.source_line_number
+    {%- endif %}
 
 )
 

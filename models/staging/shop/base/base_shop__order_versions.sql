@@ -7,18 +7,25 @@
 {%- set timezone = orders_timezone() -%}
 {%- set relation = raw_source_relation('shop', 'raw_orders', 'orders') -%}
 {%- set kinds = raw_column_kinds(relation) -%}
+{%- set rejected = 'rule_failure is not null' -%}
+{#- the columns holding the raw values: `<column>__typed` for a typed one, else the text -#}
+{%- set raw_ordered_at = raw_value_column('ordered_at', kinds.get('ordered_at', 'text')) -%}
+{%- set raw_amount = raw_value_column('amount', kinds.get('amount', 'text')) -%}
+{%- set raw_refunded_amount = raw_value_column('refunded_amount', kinds.get('refunded_amount', 'text')) -%}
 {#- Every raw line of the orders source, parsed, ranked among the versions of its order, and checked against
     the validity rules of METRICS.md §1 (all but "ordered_at before metrics_as_of"). A table: the one parse of the
     raw input, which staging, the tests and every later model read. Typed columns (Parquet) are read as they are;
-    only text is parsed. Incremental on DuckDB (README "Nightly runs"): a run parses the lines of the files the
-    reading layer loaded since, with the earlier versions of their orders to rank them again. -#}
+    only text is parsed, and a typed value is cast to text only on the rows a rule rejects (the rejected-orders
+    view takes the text of an order placed after metrics_as_of from the raw table). Incremental on DuckDB (README
+    "Nightly runs"): a run parses the lines of the files the reading layer loaded since, with the earlier versions
+    of their orders to rank them again. -#}
 
 with
 
 source as (
 
     {{ raw_source_select(
-        relation, raw_order_columns(), where=lines_to_parse(relation), with_load_number=true
+        relation, raw_order_columns(), where=lines_to_parse(relation), with_load_number=true, typed_as_text=false
     ) | indent(4) }}
 
 ),
@@ -96,14 +103,14 @@ checked as (
             when malformed_reason is not null then malformed_reason
             when order_id is null then 'missing order_id'
             when customer_id is null then 'missing customer_id'
-            when ordered_at is null then 'missing ordered_at'
+            when {{ raw_ordered_at }} is null then 'missing ordered_at'
             when ordered_at_utc is null then 'unparseable ordered_at'
             when status_key is null or status_key not in {{ counted_order_statuses() }}
                 then 'status not counted'
-            when amount is null then 'missing amount'
+            when {{ raw_amount }} is null then 'missing amount'
             when amount_value is null
                 then {{ raw_money_rejection('amount', kinds.get('amount', 'text'), 'amount') | indent(16) }}
-            when refunded_amount is not null and refunded_amount_value is null
+            when {{ raw_refunded_amount }} is not null and refunded_amount_value is null
                 then {{ raw_money_rejection('refunded_amount', kinds.get('refunded_amount', 'text'), 'refunded_amount')
                     | indent(16) }}
             when amount_value < 0 then 'negative amount'
@@ -119,10 +126,10 @@ final as (
         order_id,
         customer_id,
         status_key as status,
-        ordered_at as ordered_at_text,
-        amount as amount_text,
-        refunded_amount as refunded_amount_text,
-        updated_at as updated_at_text,
+        {{ raw_text_where('ordered_at', kinds.get('ordered_at', 'text'), rejected) }} as ordered_at_text,
+        {{ raw_text_where('amount', kinds.get('amount', 'text'), rejected) }} as amount_text,
+        {{ raw_text_where('refunded_amount', kinds.get('refunded_amount', 'text'), rejected) }} as refunded_amount_text,
+        {{ raw_text_where('updated_at', kinds.get('updated_at', 'text'), rejected) }} as updated_at_text,
         rule_failure,
         source_file,
         source_line_number,
