@@ -104,11 +104,90 @@ def deterministic_sample(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
     # hashed a chunk at a time (the hash of a value does not depend on its neighbours): the text of ten million
     # ids never exists as Python strings all at once
     hashes = np.concatenate([
-        pd.util.hash_pandas_object(ids.iloc[start:start + CHUNK_ROWS].astype(str), index=False).to_numpy()
-        for start in range(0, len(ids), CHUNK_ROWS)
+        sample_hashes(ids.iloc[start:start + CHUNK_ROWS]) for start in range(0, len(ids), CHUNK_ROWS)
     ])
     keep = np.argpartition(hashes, max_rows - 1)[:max_rows]
     return frame.iloc[np.sort(keep)]
+
+
+def sample_hashes(ids: pd.Series) -> np.ndarray:
+    """The sample key of each customer_id: pandas' 64-bit hash of its text."""
+    return pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy()
+
+
+@dataclass(frozen=True)
+class WindowCounts:
+    """What a fit reports and checks about every customer of its window when it is handed only the sampled ones
+    (fit_sample): the window's customers, those with a repeat purchase day, and their mean repeat values."""
+
+    customers: int
+    repeat_customers: int
+    spend_min: float = math.nan  # over the repeat customers' positive finite mean repeat values
+    spend_max: float = math.nan
+    spend_invalid: int = 0  # repeat customers whose mean repeat value is not a positive finite number
+
+
+# The columns fit_sample streams: the sample key and what decides a customer's windows.
+SAMPLE_PROJECTION = ("customer_id, cast(frequency as double) as frequency, "
+                     "cast(mean_repeat_value as double) as mean_repeat_value, "
+                     "cast(calibration_frequency as double) as calibration_frequency")
+
+
+class _Smallest:
+    """The max_rows customers with the smallest sample keys seen so far, and the counts of every customer seen."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.hashes = np.empty(0, dtype=np.uint64)
+        self.ids = np.empty(0, dtype=object)
+        self.customers = 0
+        self.repeat = 0
+        self.spend = [math.inf, -math.inf, 0]
+
+    def add(self, hashes: np.ndarray, ids: np.ndarray, frequency: np.ndarray, spend: np.ndarray | None) -> None:
+        self.customers += len(ids)
+        repeat = frequency > 0
+        self.repeat += int(repeat.sum())
+        if spend is not None:
+            values = spend[repeat]
+            valid = np.isfinite(values) & (values > 0)
+            self.spend[2] += int((~valid).sum())
+            if valid.any():
+                self.spend[0] = min(self.spend[0], float(values[valid].min()))
+                self.spend[1] = max(self.spend[1], float(values[valid].max()))
+        self.hashes = np.concatenate([self.hashes, hashes])
+        self.ids = np.concatenate([self.ids, ids])
+        if len(self.hashes) > self.max_rows:
+            keep = np.argpartition(self.hashes, self.max_rows - 1)[:self.max_rows]
+            self.hashes, self.ids = self.hashes[keep], self.ids[keep]
+
+    def counts(self) -> WindowCounts:
+        low, high, invalid = self.spend
+        return WindowCounts(self.customers, self.repeat, low if low <= high else math.nan,
+                            high if low <= high else math.nan, invalid)
+
+
+def fit_sample(batches, settings: "Settings") -> tuple[list[str], dict[str, WindowCounts]]:
+    """One pass over the summary (a pyarrow RecordBatchReader of SAMPLE_PROJECTION): the customer_ids a build's
+    fits use, and each window's counts. The fits handed only those customers (fit_all with these counts) draw the
+    same samples, report the same counts and give the same digits as on every customer, while at most three
+    samples of var clv_fit_max_customers customers are ever held (not ten or twenty-five million customers).
+    Windows: 'observation' (every customer; its repeat customers for Gamma-Gamma) and 'calibration'."""
+    max_rows = settings.fit_max_customers
+    observation, observation_repeat, calibration = _Smallest(max_rows), _Smallest(max_rows), _Smallest(max_rows)
+    for batch in batches:
+        frame = batch.to_pandas()
+        ids = frame["customer_id"].astype(str).to_numpy(dtype=object)
+        hashes = sample_hashes(frame["customer_id"])
+        frequency = frame["frequency"].to_numpy(dtype=float)
+        observation.add(hashes, ids, frequency, frame["mean_repeat_value"].to_numpy(dtype=float))
+        repeat = frequency > 0
+        observation_repeat.add(hashes[repeat], ids[repeat], frequency[repeat], None)
+        calibrated = frame["calibration_frequency"].notna().to_numpy()
+        calibration.add(hashes[calibrated], ids[calibrated],
+                        frame["calibration_frequency"].to_numpy(dtype=float)[calibrated], None)
+    chosen = set(observation.ids) | set(observation_repeat.ids) | set(calibration.ids)
+    return sorted(chosen), {"observation": observation.counts(), "calibration": calibration.counts()}
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -197,10 +276,11 @@ def _edge_note(model: str, values: dict[str, float]) -> str:
 
 
 def fit_bg_nbd(data: pd.DataFrame, settings: Settings, fitted_on: str,
-               max_evaluations: int = MAX_EVALUATIONS) -> Fit:
-    """BG/NBD on columns customer_id, frequency, recency, age (time units of the settings)."""
-    customers = len(data)
-    repeat = int((data["frequency"] > 0).sum())
+               max_evaluations: int = MAX_EVALUATIONS, counts: WindowCounts | None = None) -> Fit:
+    """BG/NBD on columns customer_id, frequency, recency, age (time units of the settings). With counts, data
+    holds at least the window's sampled customers (fit_sample) and counts describe all of them."""
+    customers = counts.customers if counts else len(data)
+    repeat = counts.repeat_customers if counts else int((data["frequency"] > 0).sum())
     if customers == 0:
         reason = ("no customer made a first purchase before the calibration end (var clv_holdout_days = "
                   f"{settings.holdout_days:,} leaves no history to fit on)" if fitted_on == "calibration"
@@ -233,21 +313,28 @@ def fit_bg_nbd(data: pd.DataFrame, settings: Settings, fitted_on: str,
 
 
 def fit_gamma_gamma(data: pd.DataFrame, settings: Settings, fitted_on: str,
-                    max_evaluations: int = MAX_EVALUATIONS) -> Fit:
-    """Gamma-Gamma on the customers with frequency > 0 (columns customer_id, frequency, mean_repeat_value)."""
+                    max_evaluations: int = MAX_EVALUATIONS, counts: WindowCounts | None = None) -> Fit:
+    """Gamma-Gamma on the customers with frequency > 0 (columns customer_id, frequency, mean_repeat_value). With
+    counts, data holds at least the window's sampled repeat customers (fit_sample) and counts describe all."""
     repeat = data[data["frequency"] > 0]
-    customers = len(repeat)
+    customers = counts.repeat_customers if counts else len(repeat)
     if customers < max(settings.min_repeat_customers, 2):
-        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED, _too_few_repeat(customers, len(data), settings),
+        window = counts.customers if counts else len(data)
+        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED, _too_few_repeat(customers, window, settings),
                    customers)
-    spend = repeat["mean_repeat_value"].to_numpy(dtype=float)
-    if not np.all(np.isfinite(spend)) or np.any(spend <= 0):
+    if counts:
+        invalid, low, high = counts.spend_invalid, counts.spend_min, counts.spend_max
+    else:
+        spend = repeat["mean_repeat_value"].to_numpy(dtype=float)
+        invalid = int((~(np.isfinite(spend) & (spend > 0))).sum())
+        low, high = (float(spend.min()), float(spend.max())) if invalid == 0 else (math.nan, math.nan)
+    if invalid:
         return Fit("gamma_gamma", fitted_on, None, NOT_FITTED,
                    "the mean repeat values must be positive numbers", customers)
-    if np.ptp(spend) <= 1e-9 * np.max(spend):
+    if high - low <= 1e-9 * high:
         return Fit(
             "gamma_gamma", fitted_on, None, NOT_FITTED,
-            f"every repeat customer has the same mean repeat value ({spend[0]:.4g}): spend does not vary, so the "
+            f"every repeat customer has the same mean repeat value ({low:.4g}): spend does not vary, so the "
             "Gamma-Gamma model has no maximum", customers,
         )
     sample = _ordered(deterministic_sample(repeat, settings.fit_max_customers))
@@ -312,9 +399,10 @@ def calibration_frame(summary: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def fit_all(summary: pd.DataFrame, settings: Settings) -> list[Fit]:
+def fit_all(summary: pd.DataFrame, settings: Settings, counts: dict[str, WindowCounts] | None = None) -> list[Fit]:
     """The three fits of a build: BG/NBD and Gamma-Gamma on the observation window (the predictions), and BG/NBD
-    on the calibration window (the holdout validation). Models given in var clv_parameters are not fitted."""
+    on the calibration window (the holdout validation). Models given in var clv_parameters are not fitted.
+    summary: every customer, or (with counts, from fit_sample) the customers fit_sample chose."""
     fits = []
     for model, fitted_on, frame_of, fit in (
         ("bg_nbd", "observation", observation_frame, fit_bg_nbd),
@@ -322,13 +410,17 @@ def fit_all(summary: pd.DataFrame, settings: Settings) -> list[Fit]:
         ("bg_nbd", "calibration", calibration_frame, fit_bg_nbd),
     ):
         data = frame_of(summary)  # one window's frame at a time: ten million customers' copies never pile up
+        window = counts[fitted_on] if counts else None
         if fitted_on == "calibration" and settings.holdout_days == 0:
             fits.append(Fit(model, fitted_on, None, SKIPPED, "no holdout (var clv_holdout_days = 0)"))
         elif model in settings.given_parameters:
-            customers = len(data) if model == "bg_nbd" else int((data["frequency"] > 0).sum())
+            if window:
+                customers = window.customers if model == "bg_nbd" else window.repeat_customers
+            else:
+                customers = len(data) if model == "bg_nbd" else int((data["frequency"] > 0).sum())
             fits.append(_given(model, fitted_on, settings, customers))
         else:
-            fits.append(fit(data, settings, fitted_on))
+            fits.append(fit(data, settings, fitted_on, counts=window))
         del data
     return fits
 
@@ -355,9 +447,11 @@ def parameters_frame(fits: list[Fit], settings: Settings) -> pd.DataFrame:
                          "fitted_customers": "int64"})
 
 
-def fit_parameters(summary: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The clv_model_parameters table of a build, from int_customers_clv_summarized and its settings."""
-    return parameters_frame(fit_all(summary, settings), settings)
+def fit_parameters(summary: pd.DataFrame, settings: Settings,
+                   counts: dict[str, WindowCounts] | None = None) -> pd.DataFrame:
+    """The clv_model_parameters table of a build, from int_customers_clv_summarized (every customer, or with
+    counts the customers fit_sample chose) and its settings."""
+    return parameters_frame(fit_all(summary, settings, counts), settings)
 
 
 # --- scores -------------------------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DbtBuildError, query, run_dbt, write_orders_csv
+from conftest import DbtBuildError, query, read_only, run_dbt, write_orders_csv
 from lifecycle_clv import Settings, deterministic_sample, fit_all, fit_bg_nbd, fit_gamma_gamma, score_customers
-from lifecycle_clv import parameters_frame
+from lifecycle_clv import WindowCounts, fit_sample, parameters_frame
 from lifecycle_clv.formulas import expected_purchase_value, expected_purchases, probability_alive
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clv"
@@ -113,6 +113,58 @@ def test_the_fit_on_a_deterministic_sample_is_reproducible_and_says_so():
     assert "sample of 1,000 of 2,357 customers" in first.message
     assert first.values == again.values  # the same customers in the same order: the same digits
     assert first.values != fit_bg_nbd(summary, settings(), "observation").values
+
+
+def summary_batches(summary: pd.DataFrame, rows: int):
+    """The summary's SAMPLE_PROJECTION columns as Arrow record batches of `rows` rows (what a build streams)."""
+    import pyarrow as pa
+
+    columns = ["customer_id", "frequency", "mean_repeat_value", "calibration_frequency"]
+    return pa.Table.from_pandas(summary[columns], preserve_index=False).to_batches(max_chunksize=rows)
+
+
+def test_fits_on_the_streamed_sample_equal_the_fits_on_every_customer():
+    """A build reads only the customers fit_sample chooses (README "Benchmark"): the fits must be those of the
+    whole summary, sample, counts and digits alike, whatever order the customers stream in."""
+    summary = paper_summary()
+    calibrated = summary.index % 3 != 0
+    calibration = ["calibration_frequency", "calibration_recency", "calibration_age"]
+    summary.loc[calibrated, calibration] = summary.loc[calibrated, ["frequency", "recency", "age"]].to_numpy()
+    sampled_settings = settings(fit_max_customers=700, holdout_days=30)
+    chosen, counts = fit_sample(summary_batches(summary.sample(frac=1, random_state=11), 500), sampled_settings)
+    repeat = summary[summary["frequency"] > 0]
+    assert counts["observation"] == WindowCounts(2357, 946, repeat["mean_repeat_value"].min(),
+                                                 repeat["mean_repeat_value"].max(), 0)
+    assert (counts["calibration"].customers, counts["calibration"].repeat_customers) == (
+        int(calibrated.sum()), int((summary.loc[calibrated, "frequency"] > 0).sum()))
+    # three samples of 700: the union holds each of them and nothing else
+    samples = [deterministic_sample(frame, 700)["customer_id"] for frame in (
+        summary, repeat, summary[calibrated])]
+    assert set(chosen) == set().union(*(set(sample) for sample in samples))
+    whole = parameters_frame(fit_all(summary, sampled_settings), sampled_settings)
+    streamed = parameters_frame(
+        fit_all(summary[summary["customer_id"].isin(chosen)], sampled_settings, counts), sampled_settings)
+    assert set(whole["fit_status"]) == {"fitted"} and (whole["fitted_customers"] == 700).all()
+    pd.testing.assert_frame_equal(whole, streamed)
+
+
+def test_streamed_counts_carry_the_spend_checks_of_every_customer():
+    """A repeat customer outside the sample with a mean repeat value that is not positive still stops the
+    Gamma-Gamma fit, as it does on the whole summary."""
+    summary = paper_summary()
+    repeat_ids = summary.loc[summary["frequency"] > 0, "customer_id"]
+    chosen_settings = settings(fit_max_customers=100)
+    outside = next(cid for cid in repeat_ids
+                   if cid not in set(deterministic_sample(summary[summary["frequency"] > 0], 100)["customer_id"]))
+    summary.loc[summary["customer_id"] == outside, "mean_repeat_value"] = 0.0
+    chosen, counts = fit_sample(summary_batches(summary, 1000), chosen_settings)
+    assert outside not in chosen and counts["observation"].spend_invalid == 1
+    streamed = fit_gamma_gamma(summary[summary["customer_id"].isin(chosen)], chosen_settings, "observation",
+                               counts=counts["observation"])
+    whole = fit_gamma_gamma(summary, chosen_settings, "observation")
+    assert (streamed.status, streamed.message, streamed.customers) == (
+        "not_fitted", "the mean repeat values must be positive numbers", 946)
+    assert (whole.status, whole.message, whole.customers) == (streamed.status, streamed.message, streamed.customers)
 
 
 # --- the closed forms, by hand and against mpmath -------------------------------------------------------------------
@@ -376,3 +428,25 @@ def test_bad_clv_vars_stop_with_one_clear_line(tmp_path, dbt_vars, message):
     with pytest.raises(DbtBuildError) as failure:
         run_dbt(["compile", "--select", "int_clv_fit_settings"], tmp_path / "errors.duckdb", dbt_vars)
     assert message in str(failure.value)
+
+
+def test_a_sampled_build_fits_as_python_does_on_every_customer(build_from_rows):
+    """With clv_fit_max_customers below the customers, the build streams the summary and reads only the sampled
+    customers (models/clv/python/clv_model_parameters.py): its fits, counts and messages must be those of
+    lifecycle_clv.fit_all handed the whole built summary, in all three windows."""
+    db_path = build_from_rows(cdnow_orders(), metrics_as_of="1998-07-01", with_tests=False, clv_time_unit_days=7,
+                              clv_holdout_days=273, clv_fit_max_customers=1000)
+    with read_only(db_path) as connection:
+        summary = connection.execute("select * from int_customers_clv_summarized").df()
+        build_settings = Settings.from_frame(connection.execute("select * from int_clv_fit_settings").df())
+    expected = parameters_frame(fit_all(summary, build_settings), build_settings)
+    columns = ["fitted_on", "model", "parameter", "value", "fit_status", "fit_message", "customers",
+               "fitted_customers"]
+    built = pd.DataFrame(query(db_path, "select * from clv_model_parameters"))[columns]
+    keys = ["fitted_on", "model", "parameter"]
+    built = built.sort_values(keys).reset_index(drop=True)
+    expected = expected[columns].sort_values(keys).reset_index(drop=True)
+    assert set(built["fit_status"]) == {"fitted"}
+    assert (built["fitted_customers"] == built["customers"].clip(upper=1000)).all()
+    assert (built.loc[built["model"] == "bg_nbd", "customers"] > 1000).all()  # both BG/NBD windows are sampled
+    pd.testing.assert_frame_equal(built, expected, check_dtype=False)
