@@ -41,6 +41,7 @@ where the failed build is.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -59,6 +60,8 @@ KEEP_FAILED_ENV = "LIFECYCLE_KEEP_FAILED_BUILDS"
 DEFAULT_KEEP_FAILED = 3
 # After SIGTERM or SIGINT, how long dbt may take to stop before it is killed.
 STOP_GRACE_SECONDS = 10
+# What dbt leaves running when it dies (multiprocessing's resource tracker) is waited for this long, then killed.
+ORPHAN_GRACE_SECONDS = 10
 # How long the PostgreSQL swap waits for the locks of running queries on the live schema before it gives up.
 SWAP_LOCK_TIMEOUT = "60s"
 PG_IDENTIFIER_MAX = 63
@@ -100,6 +103,35 @@ class Interrupted:
 INTERRUPTED = Interrupted()
 
 
+def _adopt_orphans() -> bool:
+    """Linux: make build.py the child subreaper, so that what dbt leaves running when it dies (multiprocessing's
+    resource tracker, which warns about the semaphores of a killed dbt) is reparented here and waited for."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _wait_for_orphans(timeout: float = ORPHAN_GRACE_SECONDS) -> None:
+    """Wait (at most `timeout` seconds, then kill) for the adopted orphans of dbt, so that nothing they print comes
+    after build.py's verdict."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() > deadline:
+                children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+                for child in (children.read_text().split() if children.exists() else []):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(int(child), signal.SIGKILL)
+                deadline = float("inf")
+            time.sleep(0.05)
+
+
 def _die_with_parent() -> None:
     """In the dbt child (Linux): be killed when build.py dies, even by SIGKILL, so that no orphan keeps building."""
     try:
@@ -117,7 +149,9 @@ def run_dbt_build(dbt_args: list[str], env: dict[str, str]) -> int:
     """Run `dbt build <dbt_args>` as a child process; return its exit code (128 + signal when killed by one)."""
     # dbt's own console script, run by this interpreter (`python -m dbt.cli.main` warns about a double import).
     command = [sys.executable, "-c", DBT_ENTRY_POINT, "build", *dbt_args]
-    preexec = _die_with_parent if sys.platform.startswith("linux") else None
+    linux = sys.platform.startswith("linux")
+    preexec = _die_with_parent if linux else None
+    adopting = linux and _adopt_orphans()
     child = subprocess.Popen(command, env=env, preexec_fn=preexec)  # noqa: PLW1509 (no threads here)
     INTERRUPTED.child = child
     if INTERRUPTED.signum is not None:  # the signal came while the child was starting
@@ -131,6 +165,8 @@ def run_dbt_build(dbt_args: list[str], env: dict[str, str]) -> int:
                     child.kill()
     finally:
         INTERRUPTED.child = None
+        if adopting:
+            _wait_for_orphans()
 
 
 def target_name(dbt_args: list[str]) -> str:
