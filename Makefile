@@ -48,8 +48,12 @@ dbt-build:
 	DBT_DUCKDB_PATH=target/test.duckdb $(DBT) build --target-path target/test
 
 # The venv's bin first on PATH: the tests run its `mf` (MetricFlow) and `dbt` as a reader of the README would.
+# Two workers (PYTEST_WORKERS), each taking whole test files, slowest first (tests/conftest.py SLOWEST_FILES_FIRST);
+# every test builds into its own temporary files, so the workers share nothing. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 pytest:
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTHON) -m pytest tests -q --durations=15
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTHON) -m pytest tests -q --durations=15 \
+		-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint:
 	$(BIN)/sqlfluff lint models tests/dbt
