@@ -101,17 +101,18 @@ class Measurement:
 SAMPLE_SECONDS = 0.25
 
 
-def sample_rss(pid: int, samples: list[tuple[float, float]], done: threading.Event) -> None:
-    """Append (time, VmRSS in MB) of process pid to samples until done is set or the process is gone."""
+def sample_rss(pid: int, samples: list[tuple[float, float]], high_water: list[float], done: threading.Event) -> None:
+    """Append (time, VmRSS in MB) of process pid to samples, and its VmHWM (the peak resident memory of the program
+    it runs, in MB) to high_water, until done is set or the process is gone."""
     status = Path(f"/proc/{pid}/status")
     while not done.is_set():
         try:
-            for line in status.read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    samples.append((time.time(), int(line.split()[1]) / 1024))
-                    break
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
         except OSError:
             return
+        if "VmRSS" in fields and "VmHWM" in fields:
+            samples.append((time.time(), int(fields["VmRSS"].split()[0]) / 1024))
+            high_water.append(int(fields["VmHWM"].split()[0]) / 1024)
         done.wait(SAMPLE_SECONDS)
 
 
@@ -131,16 +132,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run_measured(command: list[str], log: Path, cwd: Path | None = None,
                  env: dict[str, str] | None = None) -> Measurement:
-    """Run a command; return its wall time and peak RSS (from wait4, so for this child only).
+    """Run a command; return its wall time and peak RSS.
+
+    The peak is the child's own high-water mark (VmHWM, sampled until it exits), not wait4's ru_maxrss: Python
+    starts children with vfork, and Linux then counts the parent's resident memory at the exec in the child's
+    ru_maxrss, so a parent that had read a large file in DuckDB (benchmark_incremental.py splitting the orders)
+    made every child report at least the parent's size. ru_maxrss stands in only when nothing was sampled.
 
     stderr, then stdout, are written to `log`; stdout is also returned.
     """
     started = time.perf_counter()
     samples: list[tuple[float, float]] = []
+    high_water: list[float] = []
     done = threading.Event()
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=out, text=True)
-        sampler = threading.Thread(target=sample_rss, args=(process.pid, samples, done), daemon=True)
+        sampler = threading.Thread(target=sample_rss, args=(process.pid, samples, high_water, done), daemon=True)
         sampler.start()
         assert process.stdout is not None
         stdout = process.stdout.read()
@@ -151,7 +158,8 @@ def run_measured(command: list[str], log: Path, cwd: Path | None = None,
         out.write(stdout)
     process.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss: KiB on Linux
-    return Measurement(seconds, usage.ru_maxrss / 1024, process.returncode, stdout, samples)
+    peak_mb = max(high_water) if high_water else usage.ru_maxrss / 1024
+    return Measurement(seconds, peak_mb, process.returncode, stdout, samples)
 
 
 def generate_orders(customers: int, seed: int, workdir: Path) -> Path:
