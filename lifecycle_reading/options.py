@@ -52,8 +52,10 @@ DEMO_FILES["campaign_touches"] = PROJECT_DIR / "data" / "demo" / "campaign_touch
 
 
 def empty_input(contract) -> str:
-    """A zero-row Parquet file of the contract's columns (text), written once per contract to the temp folder: what
-    the reader turns into an empty raw table."""
+    """A zero-row Parquet file of the contract's columns (text), written once per contract and column list to the
+    temp folder (atomically, so concurrent builds share it safely): what the reader turns into an empty raw table.
+    The file name carries a hash of the columns, so a contract whose columns change never reuses an older file."""
+    import hashlib
     import os
     import tempfile
 
@@ -62,7 +64,8 @@ def empty_input(contract) -> str:
 
     folder = Path(tempfile.gettempdir()) / "lifecycle_reading"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{contract.name}.empty.parquet"
+    columns_hash = hashlib.sha256("\x1f".join(contract.names).encode()).hexdigest()[:12]
+    path = folder / f"{contract.name}.{columns_hash}.empty.parquet"
     if not path.exists():
         schema = pa.schema([pa.field(column, pa.string()) for column in contract.names])
         partial = folder / f"{contract.name}.{os.getpid()}.partial"

@@ -457,3 +457,27 @@ def test_volume_check_warns_outside_the_band_around_the_28_day_median(tmp_path, 
     if status == "warn":
         rows = query(tmp_path / "volume.duckdb", "select count(*) as orders from stg_shop__orders")
         assert rows == [{"orders": 290 + last_day_orders}]
+
+
+def test_an_empty_source_file_follows_its_contracts_columns(tmp_path, monkeypatch):
+    """The zero-row file an absent optional source reads has exactly the contract's columns, all text, and a
+    contract with other columns gets its own file: a file left in the temp folder by an older version whose
+    contract had other columns is never reused."""
+    import pyarrow.parquet as pq
+
+    from lifecycle_reading.contracts import Contract
+    from lifecycle_reading.options import empty_input
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)  # tempfile reads TMPDIR again
+    older = Contract(name="orders", columns=(("order_id", True), ("amount", True)))
+    older_path = empty_input(older)
+    current_path = empty_input(CONTRACTS["orders"])
+    assert older_path != current_path
+    assert str(tmp_path) in current_path
+    schema = pq.read_schema(current_path)
+    assert schema.names == ["order_id", "customer_id", "ordered_at", "status", "amount", "refunded_amount",
+                            "updated_at"]
+    assert {str(field.type) for field in schema} == {"string"}
+    assert pq.read_schema(older_path).names == ["order_id", "amount"]
+    assert pq.read_metadata(current_path).num_rows == 0
