@@ -127,10 +127,16 @@ class WindowCounts:
     spend_invalid: int = 0  # repeat customers whose mean repeat value is not a positive finite number
 
 
+def projection(columns: tuple[str, ...], double_type: str = "double") -> str:
+    """A select list of customer_id and `columns` cast to the engine's double type (`double precision` on
+    PostgreSQL): the calibration counts are HUGEINT or numeric sums, which Arrow and the drivers would hand to
+    pandas as Decimal objects."""
+    return ", ".join(["customer_id"] + [f"cast({name} as {double_type}) as {name}" for name in columns])
+
+
 # The columns fit_sample streams: the sample key and what decides a customer's windows.
-SAMPLE_PROJECTION = ("customer_id, cast(frequency as double) as frequency, "
-                     "cast(mean_repeat_value as double) as mean_repeat_value, "
-                     "cast(calibration_frequency as double) as calibration_frequency")
+SAMPLE_COLUMNS = ("frequency", "mean_repeat_value", "calibration_frequency")
+SAMPLE_PROJECTION = projection(SAMPLE_COLUMNS)
 
 
 class _Smallest:
@@ -138,13 +144,17 @@ class _Smallest:
 
     def __init__(self, max_rows: int) -> None:
         self.max_rows = max_rows
-        self.hashes = np.empty(0, dtype=np.uint64)
-        self.ids = np.empty(0, dtype=object)
+        # the keys and ids held: candidates, trimmed to the max_rows smallest whenever they reach twice that
+        self.hashes: list[np.ndarray] = []
+        self.ids: list[np.ndarray] = []
+        self.held = 0
+        # once max_rows are held, the largest key among the smallest max_rows: a larger key is never chosen
+        self.bound: np.uint64 | None = None
         self.customers = 0
         self.repeat = 0
         self.spend = [math.inf, -math.inf, 0]
 
-    def add(self, hashes: np.ndarray, ids: np.ndarray, frequency: np.ndarray, spend: np.ndarray | None) -> None:
+    def add(self, hashes: np.ndarray, ids: pd.Series, frequency: np.ndarray, spend: np.ndarray | None) -> None:
         self.customers += len(ids)
         repeat = frequency > 0
         self.repeat += int(repeat.sum())
@@ -155,11 +165,31 @@ class _Smallest:
             if valid.any():
                 self.spend[0] = min(self.spend[0], float(values[valid].min()))
                 self.spend[1] = max(self.spend[1], float(values[valid].max()))
-        self.hashes = np.concatenate([self.hashes, hashes])
-        self.ids = np.concatenate([self.ids, ids])
-        if len(self.hashes) > self.max_rows:
-            keep = np.argpartition(self.hashes, self.max_rows - 1)[:self.max_rows]
-            self.hashes, self.ids = self.hashes[keep], self.ids[keep]
+        # Only the customers that can still be chosen are held, and only their ids become Python strings: after
+        # the first max_rows, a share of about max_rows / seen of each batch, so the pass costs little more than
+        # the hashing.
+        candidates = np.arange(len(hashes)) if self.bound is None else np.flatnonzero(hashes < self.bound)
+        if len(candidates):
+            self.hashes.append(hashes[candidates])
+            self.ids.append(ids.iloc[candidates].astype(str).to_numpy(dtype=object))
+            self.held += len(candidates)
+        if self.held >= (self.max_rows if self.bound is None else 2 * self.max_rows):
+            self._trim()
+
+    def _trim(self) -> None:
+        hashes = np.concatenate([np.empty(0, dtype=np.uint64), *self.hashes])
+        ids = np.concatenate([np.empty(0, dtype=object), *self.ids])
+        if len(hashes) > self.max_rows:
+            keep = np.argpartition(hashes, self.max_rows - 1)[:self.max_rows]
+            hashes, ids = hashes[keep], ids[keep]
+        if len(hashes) == self.max_rows:
+            self.bound = hashes.max()
+        self.hashes, self.ids, self.held = [hashes], [ids], len(hashes)
+
+    def chosen(self) -> np.ndarray:
+        """The ids of the max_rows customers with the smallest keys (every customer seen, when fewer)."""
+        self._trim()
+        return self.ids[0]
 
     def counts(self) -> WindowCounts:
         low, high, invalid = self.spend
@@ -177,8 +207,8 @@ def fit_sample(batches, settings: "Settings") -> tuple[list[str], dict[str, Wind
     observation, observation_repeat, calibration = _Smallest(max_rows), _Smallest(max_rows), _Smallest(max_rows)
     for batch in batches:
         frame = batch.to_pandas()
-        ids = frame["customer_id"].astype(str).to_numpy(dtype=object)
-        hashes = sample_hashes(frame["customer_id"])
+        ids = frame["customer_id"]
+        hashes = sample_hashes(ids)
         frequency = frame["frequency"].to_numpy(dtype=float)
         observation.add(hashes, ids, frequency, frame["mean_repeat_value"].to_numpy(dtype=float))
         repeat = frequency > 0
@@ -186,7 +216,7 @@ def fit_sample(batches, settings: "Settings") -> tuple[list[str], dict[str, Wind
         calibrated = frame["calibration_frequency"].notna().to_numpy()
         calibration.add(hashes[calibrated], ids[calibrated],
                         frame["calibration_frequency"].to_numpy(dtype=float)[calibrated], None)
-    chosen = set(observation.ids) | set(observation_repeat.ids) | set(calibration.ids)
+    chosen = set(observation.chosen()) | set(observation_repeat.chosen()) | set(calibration.chosen())
     return sorted(chosen), {"observation": observation.counts(), "calibration": calibration.counts()}
 
 
@@ -507,14 +537,12 @@ def score_customers(summary: pd.DataFrame, parameters: pd.DataFrame, settings: S
 # --- Arrow ----------------------------------------------------------------------------------------------------------
 
 
-# The columns of int_customers_clv_summarized the fits and the scores read, as a projection list: numbers as
-# doubles (the calibration counts are HUGEINT sums, which Arrow would hand to pandas as Decimal objects).
-SUMMARY_PROJECTION = ", ".join(["customer_id"] + [
-    f"cast({name} as double) as {name}" for name in (
-        "frequency", "recency", "age", "mean_repeat_value", "calibration_frequency", "calibration_recency",
-        "calibration_age",
-    )
-])
+# The columns of int_customers_clv_summarized the fits and the scores read.
+SUMMARY_COLUMNS = (
+    "frequency", "recency", "age", "mean_repeat_value", "calibration_frequency", "calibration_recency",
+    "calibration_age",
+)
+SUMMARY_PROJECTION = projection(SUMMARY_COLUMNS)
 
 
 def compact_frame(table) -> pd.DataFrame:
