@@ -11,8 +11,10 @@ from lifecycle_clv.fitting import (
     GIVEN,
     NOT_FITTED,
     PARAMETERS,
+    SAMPLE_COLUMNS,
     SAMPLE_PROJECTION,
     SKIPPED,
+    SUMMARY_COLUMNS,
     SUMMARY_PROJECTION,
     Fit,
     Settings,
@@ -25,12 +27,14 @@ from lifecycle_clv.fitting import (
     fit_parameters,
     fit_sample,
     parameters_frame,
+    projection,
     score_batches,
     score_customers,
 )
 
 __all__ = [
-    "CHUNK_ROWS", "FITTED", "GIVEN", "NOT_FITTED", "PARAMETERS", "SAMPLE_PROJECTION", "SKIPPED", "SUMMARY_PROJECTION",
-    "Fit", "Settings", "WindowCounts", "compact_frame", "deterministic_sample", "fit_all", "fit_bg_nbd",
-    "fit_gamma_gamma", "fit_parameters", "fit_sample", "parameters_frame", "score_batches", "score_customers",
+    "CHUNK_ROWS", "FITTED", "GIVEN", "NOT_FITTED", "PARAMETERS", "SAMPLE_COLUMNS", "SAMPLE_PROJECTION", "SKIPPED",
+    "SUMMARY_COLUMNS", "SUMMARY_PROJECTION", "Fit", "Settings", "WindowCounts", "compact_frame",
+    "deterministic_sample", "fit_all", "fit_bg_nbd", "fit_gamma_gamma", "fit_parameters", "fit_sample",
+    "parameters_frame", "projection", "score_batches", "score_customers",
 ]
