@@ -39,6 +39,19 @@ create macro utc(value) as case
 end
 """
 
+# The lifecycle state at `instant` (METRICS.md §6) of a customer whose latest order before it is last_at, in the spell
+# spell_number that started at spell_start; 'prospect' before any order.
+STATE_AT = """
+create macro state_at(instant, last_at, spell_number, spell_start) as case
+    when last_at is null then 'prospect'
+    when instant - last_at > interval 90 day then 'dormant'
+    when instant - last_at > interval 60 day then 'at_risk'
+    when spell_number = 1 and instant - spell_start <= interval 30 day then 'new'
+    when spell_number > 1 and instant - spell_start <= interval 30 day then 'reactivated'
+    else 'active'
+end
+"""
+
 PARSED = """
 create table parsed as
 select
@@ -120,17 +133,28 @@ spell_starts as (
     group by all
 )
 select
-    case
-        when as_of - last_at > interval 90 day then 'dormant'
-        when as_of - last_at > interval 60 day then 'at_risk'
-        when l.spell_number = 1 and as_of - spell_start <= interval 30 day then 'new'
-        when l.spell_number > 1 and as_of - spell_start <= interval 30 day then 'reactivated'
-        else 'active'
-    end as state,
+    state_at(as_of, last_at, l.spell_number, spell_start) as state,
     count(*),
 from last_orders as l
 join spell_starts using (customer_id, spell_number)
 group by 1
+"""
+
+# The churn alerts (METRICS.md §7): A days after an order not followed by another within A days, with their outcome.
+ALERTS = """
+create table alerts as
+select
+    customer_id,
+    ordered_at,
+    ordered_at + interval 60 day as alert_at,
+    ordered_at + interval 60 day + interval 72 hour as respond_by,
+    case
+        when next_at - ordered_at <= interval 90 day then 'won_back'
+        when ordered_at + interval 90 day < as_of then 'lapsed'
+        else 'open'
+    end as outcome,
+from orders
+where (next_at is null or next_at - ordered_at > interval 60 day) and ordered_at + interval 60 day < as_of
 """
 
 EVENTS = """
@@ -139,15 +163,7 @@ where (next_at is null or next_at - ordered_at > interval 90 day) and ordered_at
 union all
 select 'reactivation', count(*) from orders where ordered_at - previous_at > interval 90 day
 union all
-select 'alert ' || case
-        when next_at - ordered_at <= interval 90 day then 'won_back'
-        when ordered_at + interval 90 day < as_of then 'lapsed'
-        else 'open'
-    end,
-    count(*),
-from orders
-where (next_at is null or next_at - ordered_at > interval 60 day) and ordered_at + interval 60 day < as_of
-group by 1
+select 'alert ' || outcome, count(*) from alerts group by 1
 """
 
 EDGE_CASES = """
@@ -340,14 +356,7 @@ TOUCH_STATES = """
 create table touch_states as
 select
     t.*,
-    case
-        when s.ordered_at is null then 'prospect'
-        when t.touched_at - s.ordered_at > interval 90 day then 'dormant'
-        when t.touched_at - s.ordered_at > interval 60 day then 'at_risk'
-        when s.spell_number = 1 and t.touched_at - s.spell_start <= interval 30 day then 'new'
-        when s.spell_number > 1 and t.touched_at - s.spell_start <= interval 30 day then 'reactivated'
-        else 'active'
-    end as state,
+    state_at(t.touched_at, s.ordered_at, s.spell_number, s.spell_start) as state,
     t.touch_id in (select touch_id from attributed) as responded,
 from touches as t
 left join spells as s on s.customer_id = t.customer_id and s.ordered_at < t.touched_at
@@ -365,20 +374,6 @@ with groups as (
         bool_or(responded) as responded,
     from touch_states
     group by all
-),
-alerts as (
-    select
-        customer_id,
-        ordered_at,
-        ordered_at + interval 60 day as alert_at,
-        ordered_at + interval 60 day + interval 72 hour as respond_by,
-        case
-            when next_at - ordered_at <= interval 90 day then 'won_back'
-            when ordered_at + interval 90 day < as_of then 'lapsed'
-            else 'open'
-        end as outcome,
-    from orders
-    where (next_at is null or next_at - ordered_at > interval 60 day) and ordered_at + interval 60 day < as_of
 ),
 next_orders as (
     select t.touch_id, min(o.ordered_at) as next_at,
@@ -457,7 +452,7 @@ def run(path: Path) -> dict[str, int]:
     files = {"orders": path} | {name: path.parent / file_name for name, file_name in OTHER_FILES.items()}
     quoted = {name: str(file).replace("'", "''") for name, file in files.items()}
     con = duckdb.connect()
-    statements = (UTC, PARSED.format(path=quoted["orders"]), LATEST, ORDERS, SPELLS, AS_OF)
+    statements = (UTC, STATE_AT, PARSED.format(path=quoted["orders"]), LATEST, ORDERS, SPELLS, AS_OF, ALERTS)
     statements += (MEMBERS.format(**quoted), MEMBERSHIPS, POINT_EVENT_ROWS.format(**quoted), POINT_EVENTS)
     statements += (TOUCH_ROWS.format(**quoted), TOUCHES, ATTRIBUTED, TOUCH_STATES)
     for statement in statements:
