@@ -101,9 +101,39 @@ class Measurement:
 SAMPLE_SECONDS = 0.25
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes started by pid, and by them, and so on (from the parent ids of /proc/<n>/stat)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after its last ")"
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(stat.parent.name))
+    found, waiting = [], [pid]
+    while waiting:
+        for child in parents.get(waiting.pop(), []):
+            found.append(child)
+            waiting.append(child)
+    return found
+
+
+def resident_mb(pid: int) -> float:
+    """VmRSS of a process in MB; 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def sample_rss(pid: int, samples: list[tuple[float, float]], high_water: list[float], done: threading.Event) -> None:
-    """Append (time, VmRSS in MB) of process pid to samples, and its VmHWM (the peak resident memory of the program
-    it runs, in MB) to high_water, until done is set or the process is gone."""
+    """Append (time, resident MB of process pid and every process it started) to samples, and pid's own VmHWM (the
+    peak resident memory of the program it runs, in MB) to high_water, until done is set or the process is gone.
+    The tree counts because the CLV fit runs in a child process of dbt (lifecycle_clv.isolated)."""
     status = Path(f"/proc/{pid}/status")
     while not done.is_set():
         try:
@@ -111,7 +141,8 @@ def sample_rss(pid: int, samples: list[tuple[float, float]], high_water: list[fl
         except OSError:
             return
         if "VmRSS" in fields and "VmHWM" in fields:
-            samples.append((time.time(), int(fields["VmRSS"].split()[0]) / 1024))
+            tree = int(fields["VmRSS"].split()[0]) / 1024 + sum(resident_mb(child) for child in descendants(pid))
+            samples.append((time.time(), tree))
             high_water.append(int(fields["VmHWM"].split()[0]) / 1024)
         done.wait(SAMPLE_SECONDS)
 
@@ -134,7 +165,8 @@ def run_measured(command: list[str], log: Path, cwd: Path | None = None,
                  env: dict[str, str] | None = None) -> Measurement:
     """Run a command; return its wall time and peak RSS.
 
-    The peak is the child's own high-water mark (VmHWM, sampled until it exits), not wait4's ru_maxrss: Python
+    The peak is the child's own high-water mark (VmHWM, sampled until it exits) or, when larger, the largest sampled
+    sum of the resident memory of the child and the processes it started, not wait4's ru_maxrss: Python
     starts children with vfork, and Linux then counts the parent's resident memory at the exec in the child's
     ru_maxrss, so a parent that had read a large file in DuckDB (benchmark_incremental.py splitting the orders)
     made every child report at least the parent's size. ru_maxrss stands in only when nothing was sampled.
@@ -158,7 +190,8 @@ def run_measured(command: list[str], log: Path, cwd: Path | None = None,
         out.write(stdout)
     process.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss: KiB on Linux
-    peak_mb = max(high_water) if high_water else usage.ru_maxrss / 1024
+    # The peak: the larger of dbt's own high-water mark and the largest sampled sum over dbt and its children.
+    peak_mb = max(high_water + [mb for _, mb in samples]) if high_water else usage.ru_maxrss / 1024
     return Measurement(seconds, peak_mb, process.returncode, stdout, samples)
 
 

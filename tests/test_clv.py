@@ -20,6 +20,7 @@ import pytest
 from conftest import DbtBuildError, query, read_only, run_dbt, write_orders_csv
 from lifecycle_clv import Settings, deterministic_sample, fit_all, fit_bg_nbd, fit_gamma_gamma, score_customers
 from lifecycle_clv import WindowCounts, fit_sample, parameters_frame
+from lifecycle_clv.isolated import fit_parameters_isolated
 from lifecycle_clv.formulas import expected_purchase_value, expected_purchases, probability_alive
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clv"
@@ -113,6 +114,25 @@ def test_the_fit_on_a_deterministic_sample_is_reproducible_and_says_so():
     assert "sample of 1,000 of 2,357 customers" in first.message
     assert first.values == again.values  # the same customers in the same order: the same digits
     assert first.values != fit_bg_nbd(summary, settings(), "observation").values
+
+
+def test_the_fit_in_a_child_process_equals_the_fit_in_this_one():
+    # The build fits in a child process (lifecycle_clv.isolated) so that pymc's memory leaves with it; the same
+    # digits as fitting here, and the caller's release hook runs before the child starts.
+    released = []
+    summary = paper_summary()
+    isolated = fit_parameters_isolated(summary.copy(), settings(), release=lambda: released.append(True))
+    here = parameters_frame(fit_all(summary, settings()), settings())
+    assert released == [True]
+    # 4 BG/NBD and 3 Gamma-Gamma parameters fitted on the observation window; the calibration fit is skipped
+    assert (isolated["fit_status"] == "fitted").sum() == 7 and set(isolated["fit_status"]) == {"fitted", "skipped"}
+    pd.testing.assert_frame_equal(isolated.reset_index(drop=True), here.reset_index(drop=True))
+
+
+def test_a_child_fit_that_fails_stops_with_its_last_line():
+    # A summary without the fit's columns makes the child raise; the parent says so in one line.
+    with pytest.raises(RuntimeError, match=r"CLV fit's child process stopped with exit code 1: KeyError: .*'frequency'"):
+        fit_parameters_isolated(pd.DataFrame({"customer_id": ["1"], "age": [3.0]}), settings())
 
 
 def summary_batches(summary: pd.DataFrame, rows: int):

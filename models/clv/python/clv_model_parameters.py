@@ -4,8 +4,10 @@ The fit itself is lifecycle_clv.fit_parameters, which scripts/fit_clv.py runs on
 models: one implementation for every engine. One streamed pass over the summary (lifecycle_clv.fit_sample, a
 million customers at a time) chooses the customers of the fits' deterministic samples (var clv_fit_max_customers)
 and counts each window; only those customers are then read, with the columns the fits use and text kept as Arrow
-strings (lifecycle_clv.compact_frame), while DuckDB's buffer cache is held to 1 GB. The parameters are those of a
-fit handed every customer, to the digit (tests/test_clv.py); memory no longer grows with the customers.
+strings (lifecycle_clv.compact_frame), while DuckDB's buffer cache is held to 1 GB. The fit runs in a child process
+(lifecycle_clv.isolated), so that pymc's memory (about 320 MB once imported and used) does not stay in the dbt
+process for the rest of the build. The parameters are those of a fit handed every customer, to the digit
+(tests/test_clv.py); memory no longer grows with the customers.
 """
 
 
@@ -14,9 +16,10 @@ def model(dbt, session):
     import pyarrow as pa
 
     from lifecycle_clv import (
-        CHUNK_ROWS, SAMPLE_PROJECTION, SUMMARY_PROJECTION, Settings, compact_frame, fit_parameters, fit_sample,
+        CHUNK_ROWS, SAMPLE_PROJECTION, SUMMARY_PROJECTION, Settings, compact_frame, fit_sample,
     )
-    from lifecycle_clv.duckdb_memory import buffer_cache_capped
+    from lifecycle_clv.duckdb_memory import buffer_cache_capped, release_freed_memory
+    from lifecycle_clv.isolated import fit_parameters_isolated
 
     settings = Settings.from_frame(dbt.ref("int_clv_fit_settings").df())
     summary = dbt.ref("int_customers_clv_summarized")
@@ -31,6 +34,12 @@ def model(dbt, session):
             )
         finally:
             session.unregister("clv_fit_chosen_customers")
-        parameters = fit_parameters(sampled, settings, counts)
-        del sampled, chosen
+        del chosen
+
+        def release():
+            nonlocal sampled
+            sampled = None
+            release_freed_memory()
+
+        parameters = fit_parameters_isolated(sampled, settings, counts, release=release)
     return parameters
