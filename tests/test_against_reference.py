@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 import os
-from datetime import datetime
+from collections import defaultdict
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, example, given, settings
 
 from conftest import query, raw_order as order
 from reference import COUNT_COLUMNS, GRAINS, RATE_COLUMNS, Params, compute_all
-from reference import RETURN_COUNT_COLUMNS, RETURN_RATE_COLUMNS, return_metrics
+from reference import RETURN_COUNT_COLUMNS, RETURN_RATE_COLUMNS, customer_state, reactivation_instants, return_metrics
 from strategies import raw_histories
 
 EXAMPLES = int(os.environ.get("LIFECYCLE_HYPOTHESIS_EXAMPLES", "12"))
@@ -97,10 +98,39 @@ def compare_with_reference(db_path, rows, metrics_as_of: datetime | None, params
             assert got[column] == want[column], (customer_id, column, got[column], want[column])
         assert Decimal(got["net_revenue"]) == want["net_revenue"], (customer_id, "net_revenue")
 
+    compare_state_timeline(db_path, expected["valid"], params)
     compare_alerts(db_path, expected, actual_periods)
     compare_cohorts(db_path, expected)
     compare_returns(db_path, rows, params, actual_periods)
     assert_loyalty_models_are_empty(db_path)
+
+
+def compare_state_timeline(db_path, valid, params: Params) -> None:
+    """int_customer_states_historized against the reference's state at any instant (METRICS.md §6): each interval
+    (valid_from, valid_to] holds its state just after its start and at its end, its spell is that of the latest
+    order at its start, and consecutive intervals meet and differ in state."""
+    orders: dict[str, list] = defaultdict(list)
+    for row in valid:
+        orders[row.customer_id].append(row.ordered_at)
+    timeline: dict[str, list[dict]] = defaultdict(list)
+    for row in query(db_path, "select * from int_customer_states_historized order by customer_id, valid_from"):
+        timeline[row["customer_id"]].append(row)
+    assert sorted(timeline) == sorted(orders)
+    for customer_id, states in timeline.items():
+        instants = sorted(orders[customer_id])
+        assert states[0]["valid_from"] == instants[0], customer_id
+        assert [state["state_number"] for state in states] == list(range(1, len(states) + 1)), customer_id
+        for state, following in zip(states, [*states[1:], None]):
+            where = (customer_id, state["valid_from"], state["lifecycle_state"])
+            just_after = state["valid_from"] + timedelta(microseconds=1)
+            assert customer_state(instants, just_after, params) == state["lifecycle_state"], where
+            if state["valid_to"] is not None:
+                assert customer_state(instants, state["valid_to"], params) == state["lifecycle_state"], where
+            spell = 1 + sum(1 for at in reactivation_instants(instants, params) if at <= state["valid_from"])
+            assert state["spell_number"] == spell, where
+            if following is not None:
+                assert state["valid_to"] == following["valid_from"], where
+                assert state["lifecycle_state"] != following["lifecycle_state"], where
 
 
 def compare_alerts(db_path, expected: dict, actual_periods: dict) -> None:

@@ -114,7 +114,9 @@ instants as (
 carried as (
 
     {#- For the interval just after each instant: the latest order at or before it and its spell. Orders and
-        spell starts only grow with time, so a running max carries them forward on every engine. -#}
+        spell starts only grow with time, so a running max carries them forward on every engine. The same
+        running max up to the previous instant gives the previous interval's, so its state is known without a
+        second window (one sort of the instants). -#}
     select
         customer_id,
         breakpoint_at as valid_from,
@@ -132,7 +134,19 @@ carried as (
         max(spell_started_at) over (
             partition by customer_id order by breakpoint_at
             rows between unbounded preceding and current row
-        ) as spell_started_at
+        ) as spell_started_at,
+        max(spell_number) over (
+            partition by customer_id order by breakpoint_at
+            rows between unbounded preceding and 1 preceding
+        ) as previous_spell_number,
+        max(latest_ordered_at) over (
+            partition by customer_id order by breakpoint_at
+            rows between unbounded preceding and 1 preceding
+        ) as previous_latest_ordered_at,
+        max(spell_started_at) over (
+            partition by customer_id order by breakpoint_at
+            rows between unbounded preceding and 1 preceding
+        ) as previous_spell_started_at
     from instants
 
 ),
@@ -140,39 +154,40 @@ carried as (
 classified as (
 
     {#- The state is constant on (valid_from, valid_to]; it is evaluated at valid_to, checked in the order
-        of METRICS.md §6. The last interval never ends without another order: dormant. -#}
+        of METRICS.md §6. The last interval never ends without another order: dormant. The previous interval
+        ends at valid_from; the first has none. -#}
     select
-        *,
+        customer_id,
+        spell_number,
+        valid_from,
+        valid_to,
         case
             when valid_to is null then 'dormant'
             else {{ lifecycle_state_at(
                 'valid_to', 'latest_ordered_at', 'spell_started_at', 'spell_number'
             ) | indent(12) }}
-        end as lifecycle_state
+        end as lifecycle_state,
+        {{ lifecycle_state_at(
+            'valid_from', 'previous_latest_ordered_at', 'previous_spell_started_at', 'previous_spell_number'
+        ) | indent(8) }} as previous_state
     from carried
 
 ),
 
-with_previous as (
+state_starts as (
 
+    {#- Consecutive intervals in one state are one state: keep the interval that starts each. The intervals are
+        contiguous (each ends where the next starts), so a state ends where the next one starts, and the last
+        (dormant, open) ends never. A state never spans two spells: a spell starts with an order after a dormant
+        interval and the interval it opens is not dormant, so the spell number of a state's first interval is
+        its spell number. -#}
     select
-        *,
-        lag(lifecycle_state) over (
-            partition by customer_id order by valid_from
-        ) as previous_state
+        customer_id,
+        lifecycle_state,
+        spell_number,
+        valid_from
     from classified
-
-),
-
-islands as (
-
-    select
-        *,
-        sum(case when lifecycle_state = previous_state then 0 else 1 end) over (
-            partition by customer_id order by valid_from
-            rows between unbounded preceding and current row
-        ) as island_number
-    from with_previous
+    where previous_state is null or previous_state <> lifecycle_state
 
 ),
 
@@ -180,24 +195,23 @@ merged as (
 
     select
         customer_id,
-        island_number,
-        min(lifecycle_state) as lifecycle_state,
-        max(spell_number) as spell_number,
-        min(valid_from) as valid_from,
-        case when count(valid_to) = count(*) then max(valid_to) end as valid_to
-    from islands
-    group by customer_id, island_number
+        lifecycle_state,
+        spell_number,
+        valid_from,
+        row_number() over (partition by customer_id order by valid_from) as state_number,
+        lead(valid_from) over (partition by customer_id order by valid_from) as valid_to
+    from state_starts
 
 ),
 
 final as (
 
     select
-        {{ dbt.concat(["merged.customer_id", "'-'", "cast(merged.island_number as " ~ dbt.type_string() ~ ")"]) }}
+        {{ dbt.concat(["merged.customer_id", "'-'", "cast(merged.state_number as " ~ dbt.type_string() ~ ")"]) }}
             as customer_state_id,
         merged.customer_id,
         merged.lifecycle_state,
-        merged.island_number as state_number,
+        merged.state_number,
         merged.spell_number,
         merged.valid_from < as_of.metrics_as_of
         and (merged.valid_to is null or merged.valid_to >= as_of.metrics_as_of) as is_current,
