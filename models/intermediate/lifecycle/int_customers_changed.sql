@@ -71,6 +71,21 @@ bounds as (
 
 ),
 
+due_bounds as (
+
+    {#- An order whose A, D or new-days instant falls in [low_at, high_at) was placed in [low_at - days,
+        high_at - days): the bounds are computed once here, not added to every order. -#}
+    select
+        {{ dbt.dateadd('day', -params.at_risk_days, 'low_at') }} as at_risk_low_at,
+        {{ dbt.dateadd('day', -params.at_risk_days, 'high_at') }} as at_risk_high_at,
+        {{ dbt.dateadd('day', -params.dormancy_days, 'low_at') }} as dormancy_low_at,
+        {{ dbt.dateadd('day', -params.dormancy_days, 'high_at') }} as dormancy_high_at,
+        {{ dbt.dateadd('day', -params.new_days, 'low_at') }} as new_low_at,
+        {{ dbt.dateadd('day', -params.new_days, 'high_at') }} as new_high_at
+    from bounds
+
+),
+
 changed_orders as (
 
     select distinct order_id
@@ -122,16 +137,20 @@ candidates as (
         previous_orders.customer_id,
         'metrics_as_of' as change_reason
     from previous_orders
-    cross join bounds
+    cross join due_bounds
     where
-        {% for days in [params.at_risk_days, params.dormancy_days, params.new_days] -%}
         (
-            {{ dbt.dateadd('day', days, 'previous_orders.ordered_at') }} >= bounds.low_at
-            and {{ dbt.dateadd('day', days, 'previous_orders.ordered_at') }} < bounds.high_at
+            previous_orders.ordered_at >= due_bounds.at_risk_low_at
+            and previous_orders.ordered_at < due_bounds.at_risk_high_at
         )
-        {%- if not loop.last %}
-        or {% endif %}
-        {%- endfor %}
+        or (
+            previous_orders.ordered_at >= due_bounds.dormancy_low_at
+            and previous_orders.ordered_at < due_bounds.dormancy_high_at
+        )
+        or (
+            previous_orders.ordered_at >= due_bounds.new_low_at
+            and previous_orders.ordered_at < due_bounds.new_high_at
+        )
 
 ),
 {%- else %}

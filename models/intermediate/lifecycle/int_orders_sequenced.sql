@@ -34,7 +34,10 @@ neighbours as (
         lead(ordered_at) over (
             partition by customer_id order by ordered_at, order_id
         ) as next_ordered_at,
-        min(ordered_at) over (partition by customer_id) as customer_first_ordered_at
+        {#- the first order by the same ordering as the rest, so that one sort serves every window here -#}
+        first_value(ordered_at) over (
+            partition by customer_id order by ordered_at, order_id
+        ) as customer_first_ordered_at
     from orders
 
 ),
