@@ -10,8 +10,8 @@
     int_customers_changed only. -#}
 {%- set params = lifecycle_params() -%}
 {#- Each customer's lifecycle state (METRICS.md §6) as intervals: the state holds for every instant t with
-    valid_from < t <= valid_to (valid_to null: until the customer's next order). Built from the instants at
-    which a state can change, so the cost grows with orders, not with time. -#}
+    valid_from < t <= valid_to (valid_to null: for ever after). Built order by order from the instants at which a
+    state can change before the customer's next order, so the cost grows with orders, not with time. -#}
 
 with
 
@@ -35,127 +35,96 @@ as_of as (
 
 ),
 
-orders_in_spells as (
+order_spans as (
 
-    {#- Each order with the start of its spell when it starts one: the running max of `carried` takes the start
-        forward to the spell's later orders (spell starts only grow), so no join with the spells is needed. -#}
+    {#- What follows each order until the next one: the span (ordered_at, next_ordered_at], open when it is the
+        customer's last. In it the order is the latest, so the state can change only when its spell stops being
+        new (or reactivated), A days after it (at risk) and D days after it (dormant). Of orders placed at one
+        instant only the last has a span: the others' are empty. -#}
+    select
+        orders.customer_id,
+        orders.spell_number,
+        orders.ordered_at,
+        orders.next_ordered_at,
+        spells.started_at as spell_started_at,
+        {{ dbt.dateadd('day', params.new_days, 'spells.started_at') }} as new_ends_at,
+        {{ dbt.dateadd('day', params.at_risk_days, 'orders.ordered_at') }} as at_risk_at,
+        {{ dbt.dateadd('day', params.dormancy_days, 'orders.ordered_at') }} as dormant_at
+    from orders
+    inner join spells
+        on
+            orders.customer_id = spells.customer_id
+            and orders.spell_number = spells.spell_number
+    where orders.next_ordered_at is null or orders.next_ordered_at > orders.ordered_at
+
+),
+
+change_instants as (
+
+    -- the order, then each instant inside its span at which the state can change (each instant once)
+    select
+        *,
+        ordered_at as valid_from
+    from order_spans
+
+    union all
+
+    select
+        *,
+        new_ends_at as valid_from
+    from order_spans
+    where
+        new_ends_at > ordered_at
+        and (next_ordered_at is null or new_ends_at < next_ordered_at)
+
+    union all
+
+    select
+        *,
+        at_risk_at as valid_from
+    from order_spans
+    where
+        at_risk_at > ordered_at
+        and (next_ordered_at is null or at_risk_at < next_ordered_at)
+        and at_risk_at <> new_ends_at
+
+    union all
+
+    select
+        *,
+        dormant_at as valid_from
+    from order_spans
+    where
+        dormant_at > ordered_at
+        and (next_ordered_at is null or dormant_at < next_ordered_at)
+        and dormant_at <> new_ends_at
+        and dormant_at <> at_risk_at
+
+),
+
+intervals as (
+
+    -- each interval ends at the span's next change instant, or with the span
     select
         customer_id,
         spell_number,
         ordered_at,
-        next_ordered_at,
-        case when is_spell_start then ordered_at end as spell_started_at
-    from orders
-
-),
-
-breakpoints as (
-
-    -- An order: the latest order changes.
-    select
-        customer_id,
-        spell_number,
-        ordered_at as breakpoint_at,
-        ordered_at as latest_ordered_at,
-        spell_started_at
-    from orders_in_spells
-
-    union all
-
-    -- A days after an order not followed by another within A days: at risk from just after.
-    select
-        customer_id,
-        null as spell_number,
-        {{ dbt.dateadd('day', params.at_risk_days, 'ordered_at') }} as breakpoint_at,
-        null as latest_ordered_at,
-        null as spell_started_at
-    from orders_in_spells
-    where
-        next_ordered_at is null
-        or next_ordered_at > {{ dbt.dateadd('day', params.at_risk_days, 'ordered_at') }}
-
-    union all
-
-    -- `lifecycle_new_days` after a spell starts: no longer new / reactivated.
-    select
-        customer_id,
-        null as spell_number,
-        {{ dbt.dateadd('day', params.new_days, 'started_at') }} as breakpoint_at,
-        null as latest_ordered_at,
-        null as spell_started_at
-    from spells
-
-    union all
-
-    -- D days after a spell's last order: dormant from just after.
-    select
-        customer_id,
-        null as spell_number,
-        active_until as breakpoint_at,
-        null as latest_ordered_at,
-        null as spell_started_at
-    from spells
-
-),
-
-instants as (
-
-    select
-        customer_id,
-        breakpoint_at,
-        max(spell_number) as spell_number,
-        max(latest_ordered_at) as latest_ordered_at,
-        max(spell_started_at) as spell_started_at
-    from breakpoints
-    group by customer_id, breakpoint_at
-
-),
-
-carried as (
-
-    {#- For the interval just after each instant: the latest order at or before it and its spell. Orders and
-        spell starts only grow with time, so a running max carries them forward on every engine. The same
-        running max up to the previous instant gives the previous interval's, so its state is known without a
-        second window (one sort of the instants). -#}
-    select
-        customer_id,
-        breakpoint_at as valid_from,
-        lead(breakpoint_at) over (
-            partition by customer_id order by breakpoint_at
-        ) as valid_to,
-        max(spell_number) over (
-            partition by customer_id order by breakpoint_at
-            rows between unbounded preceding and current row
-        ) as spell_number,
-        max(latest_ordered_at) over (
-            partition by customer_id order by breakpoint_at
-            rows between unbounded preceding and current row
-        ) as latest_ordered_at,
-        max(spell_started_at) over (
-            partition by customer_id order by breakpoint_at
-            rows between unbounded preceding and current row
-        ) as spell_started_at,
-        max(spell_number) over (
-            partition by customer_id order by breakpoint_at
-            rows between unbounded preceding and 1 preceding
-        ) as previous_spell_number,
-        max(latest_ordered_at) over (
-            partition by customer_id order by breakpoint_at
-            rows between unbounded preceding and 1 preceding
-        ) as previous_latest_ordered_at,
-        max(spell_started_at) over (
-            partition by customer_id order by breakpoint_at
-            rows between unbounded preceding and 1 preceding
-        ) as previous_spell_started_at
-    from instants
+        spell_started_at,
+        valid_from,
+        least(
+            case when new_ends_at > valid_from then new_ends_at end,
+            case when at_risk_at > valid_from then at_risk_at end,
+            case when dormant_at > valid_from then dormant_at end,
+            next_ordered_at
+        ) as valid_to
+    from change_instants
 
 ),
 
 classified as (
 
-    {#- The state is constant on (valid_from, valid_to]; it is evaluated at valid_to, checked in the order
-        of METRICS.md §6. The last interval never ends without another order: dormant. The previous interval
-        ends at valid_from; the first has none. -#}
+    {#- The state is constant on (valid_from, valid_to]; it is evaluated at valid_to, checked in the order of
+        METRICS.md §6. An open interval (after the last order's D days) is dormant. -#}
     select
         customer_id,
         spell_number,
@@ -163,14 +132,20 @@ classified as (
         valid_to,
         case
             when valid_to is null then 'dormant'
-            else {{ lifecycle_state_at(
-                'valid_to', 'latest_ordered_at', 'spell_started_at', 'spell_number'
-            ) | indent(12) }}
-        end as lifecycle_state,
-        {{ lifecycle_state_at(
-            'valid_from', 'previous_latest_ordered_at', 'previous_spell_started_at', 'previous_spell_number'
-        ) | indent(8) }} as previous_state
-    from carried
+            else {{ lifecycle_state_at('valid_to', 'ordered_at', 'spell_started_at', 'spell_number') | indent(12) }}
+        end as lifecycle_state
+    from intervals
+
+),
+
+with_previous as (
+
+    select
+        *,
+        lag(lifecycle_state) over (
+            partition by customer_id order by valid_from
+        ) as previous_state
+    from classified
 
 ),
 
@@ -186,7 +161,7 @@ state_starts as (
         lifecycle_state,
         spell_number,
         valid_from
-    from classified
+    from with_previous
     where previous_state is null or previous_state <> lifecycle_state
 
 ),
