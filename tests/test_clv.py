@@ -19,7 +19,7 @@ import pytest
 
 from conftest import DbtBuildError, query, read_only, run_dbt, write_orders_csv
 from lifecycle_clv import Settings, deterministic_sample, fit_all, fit_bg_nbd, fit_gamma_gamma, score_customers
-from lifecycle_clv import WindowCounts, fit_sample, parameters_frame
+from lifecycle_clv import WindowCounts, fit_parameters, fit_sample, parameters_frame
 from lifecycle_clv.isolated import fit_parameters_isolated
 from lifecycle_clv.formulas import expected_purchase_value, expected_purchases, probability_alive
 
@@ -122,7 +122,7 @@ def test_the_fit_in_a_child_process_equals_the_fit_in_this_one():
     released = []
     summary = paper_summary()
     isolated = fit_parameters_isolated(summary.copy(), settings(), release=lambda: released.append(True))
-    here = parameters_frame(fit_all(summary, settings()), settings())
+    here = fit_parameters(summary, settings())
     assert released == [True]
     # 4 BG/NBD and 3 Gamma-Gamma parameters fitted on the observation window; the calibration fit is skipped
     assert (isolated["fit_status"] == "fitted").sum() == 7 and set(isolated["fit_status"]) == {"fitted", "skipped"}
