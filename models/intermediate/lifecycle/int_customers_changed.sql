@@ -3,7 +3,9 @@
 {# The customers an incremental run recomputes (README "Nightly runs"): those with an order in the raw lines loaded
     since the last recorded run (every customer any version of such an order names, before and after), and those
     with a valid order or a state, churn, alert or outcome instant between the previous and this metrics_as_of.
-    Every customer after a reload of the input files or a run that stopped part-way; none in a full build. -#}
+    Every customer after a reload of the input files or a run that stopped part-way; none in a full build. Both
+    import CTEs are read twice: inlined_cte() has each branch scan its table itself (10M customers: 12.8 s -> 2.5 s
+    for the query, where DuckDB would otherwise copy all 39M orders of each into a buffer first). -#}
 {%- set params = lifecycle_params() -%}
 {%- set previous = lifecycle_previous_run() -%}
 {%- set sequenced = lifecycle_relation('int_orders_sequenced') -%}
@@ -30,7 +32,7 @@
 
 with
 
-order_versions as (
+order_versions as {{ inlined_cte() }} (
 
     select * from {{ ref('base_shop__order_versions') }}
 
@@ -48,7 +50,7 @@ final as (
 
 )
 {%- else -%}
-previous_orders as (
+previous_orders as {{ inlined_cte() }} (
 
     -- the valid orders as the previous run sequenced them
     select * from {{ sequenced }}
