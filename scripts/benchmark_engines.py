@@ -43,6 +43,11 @@ MARTS = {
     "fct_open_churn_alerts": ("alert_id",),
 }
 ENGINES = ("duckdb", "postgres", "spark")
+# Columns of the fitted CLV model (README "Predictive customer value"), as in tests/test_engines.py: on PostgreSQL
+# and Spark the fit is a step of its own (scripts/fit_clv.py) that these builds do not run, so the columns are NULL
+# there and the open alerts, ranked by predicted_clv, are ranked by the next criteria. They are left out of the
+# comparison and the table says so; tests/test_clv_postgres.py checks them on PostgreSQL after the fit step.
+MODEL_COLUMNS = {"probability_alive", "expected_purchases", "expected_purchase_value", "predicted_clv", "priority_rank"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -199,7 +204,8 @@ def same(left, right) -> bool:
 
 
 def differences(reference: dict[str, list[dict]], other: dict[str, list[dict]]) -> dict[str, tuple[int, int, int]]:
-    """Per mart: (rows, rows only on one side, differing cells of the rows on both)."""
+    """Per mart: (rows, rows only on one side, differing cells of the rows on both, the CLV model's columns
+    left out)."""
     result = {}
     for table, key in MARTS.items():
         expected = {tuple(str(row[column]) for column in key): row for row in reference[table]}
@@ -208,7 +214,7 @@ def differences(reference: dict[str, list[dict]], other: dict[str, list[dict]]) 
             1
             for row_key in expected.keys() & actual.keys()
             for column, value in expected[row_key].items()
-            if not same(value, actual[row_key].get(column))
+            if column not in MODEL_COLUMNS and not same(value, actual[row_key].get(column))
         )
         result[table] = (len(actual), len(expected.keys() ^ actual.keys()), cells)
     return result
@@ -255,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         elif engine in diffs:
             bad = {table: diff for table, diff in diffs[engine].items() if diff[1] or diff[2]}
             agree = agree and not bad
-            verdict = "yes, every cell" if not bad else "; ".join(
+            verdict = "yes, every cell but the CLV model's (fit step not run)" if not bad else "; ".join(
                 f"{table}: {rows} rows only on one side, {cells} cells differ" for table, (_, rows, cells) in bad.items())
         else:
             verdict = "not compared"
