@@ -6,7 +6,11 @@
     {%- do typed_columns.append(column) -%}
 {%- endfor -%}
 {#- base_shop__order_versions keeps the text of a typed (Parquet) value only on the rows a rule rejects; an order
-    rejected because it is not before metrics_as_of takes it from its raw line here. -#}
+    rejected because it is not before metrics_as_of takes it from its raw line here. Those late orders are joined
+    to the raw lines on their own (an inner join, whose small side DuckDB builds on and whose raw scan it skips when
+    there are none); a left join of every rejected row made DuckDB hash all the raw lines, and every reader of this
+    view (the on-run-end summary, its tests) paid for it: 3.7 s at 10M customers with nothing rejected, now 0.01 s;
+    0.57 s with 1.2M late orders. -#}
 
 with
 
@@ -52,32 +56,62 @@ rejected as (
 
 ),
 
-final as (
+{% if typed_columns -%}
+late_orders as (
+
+    select * from rejected
+    where rule_failure is null
+
+),
+
+late_orders_with_text as (
 
     select
-        rejected.order_id,
-        rejected.customer_id,
-        rejected.status,
-        rejected.reason,
+        late_orders.order_id,
+        late_orders.customer_id,
+        late_orders.status,
+        late_orders.reason,
         {% for column in text_columns -%}
         {% if column in typed_columns -%}
         coalesce(
-            rejected.{{ column }}_text, {{ raw_value_text('raw_lines.' ~ column ~ '__typed') }}
+            late_orders.{{ column }}_text, {{ raw_value_text('raw_lines.' ~ column ~ '__typed') }}
         ) as {{ column }}_text,
         {% else -%}
-        rejected.{{ column }}_text,
+        late_orders.{{ column }}_text,
         {% endif -%}
         {% endfor -%}
-        rejected.source_file,
-        rejected.source_line_number,
-        rejected.raw_line
+        late_orders.source_file,
+        late_orders.source_line_number,
+        late_orders.raw_line
+    from late_orders
+    inner join raw_lines
+        on
+            late_orders.source_file = raw_lines.source_file
+            and late_orders.source_line_number = raw_lines.source_line_number
+
+),
+
+{% endif -%}
+final as (
+
+    select
+        order_id,
+        customer_id,
+        status,
+        reason,
+        {% for column in text_columns -%}
+        {{ column }}_text,
+        {% endfor -%}
+        source_file,
+        source_line_number,
+        raw_line
     from rejected
     {% if typed_columns -%}
-    left join raw_lines
-        on
-            rejected.rule_failure is null
-            and rejected.source_file = raw_lines.source_file
-            and rejected.source_line_number = raw_lines.source_line_number
+    where rule_failure is not null
+
+    union all
+
+    select * from late_orders_with_text
     {%- endif %}
 
 )
