@@ -20,7 +20,8 @@ import pytest
 from conftest import DbtBuildError, query, read_only, run_dbt, write_orders_csv
 from lifecycle_clv import Settings, deterministic_sample, fit_all, fit_bg_nbd, fit_gamma_gamma, score_customers
 from lifecycle_clv import WindowCounts, fit_parameters, fit_sample, parameters_frame
-from lifecycle_clv.isolated import fit_parameters_isolated
+from lifecycle_clv.fitting import sample_hashes
+from lifecycle_clv.isolated import fit_parameters_isolated, window_groups
 from lifecycle_clv.formulas import expected_purchase_value, expected_purchases, probability_alive
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clv"
@@ -116,6 +117,16 @@ def test_the_fit_on_a_deterministic_sample_is_reproducible_and_says_so():
     assert first.values != fit_bg_nbd(summary, settings(), "observation").values
 
 
+def test_the_sample_key_is_pandas_default_hash_of_the_id_text():
+    # The sample (and so every sampled fit's digits) is defined by pandas' default hash of the id's text; the key
+    # is computed without pandas' categorising step, which must not change a single key: distinct and repeated
+    # ids, digits, non-ASCII text.
+    ids = pd.Series(["1", "2", "1", "C-0001", "客户-7", "", "Ünïcode", "2"] * 3, dtype=object)
+    expected = pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy()
+    assert (sample_hashes(ids) == expected).all()
+    assert sample_hashes(ids)[0] == sample_hashes(pd.Series(["1"]))[0] != sample_hashes(pd.Series(["2"]))[0]
+
+
 def test_the_fit_in_a_child_process_equals_the_fit_in_this_one():
     # The build fits in a child process (lifecycle_clv.isolated) so that pymc's memory leaves with it; the same
     # digits as fitting here, and the caller's release hook runs before the child starts.
@@ -127,6 +138,38 @@ def test_the_fit_in_a_child_process_equals_the_fit_in_this_one():
     # 4 BG/NBD and 3 Gamma-Gamma parameters fitted on the observation window; the calibration fit is skipped
     assert (isolated["fit_status"] == "fitted").sum() == 7 and set(isolated["fit_status"]) == {"fitted", "skipped"}
     pd.testing.assert_frame_equal(isolated.reset_index(drop=True), here.reset_index(drop=True))
+
+
+def test_both_windows_fit_in_two_children_at_once_with_the_digits_of_one_process():
+    # With a holdout both windows have a fit to make, and each gets its own child (one core each); the frame is
+    # that of fitting both windows here, row for row. The calibration window is the observation one copied, so
+    # its fit must give the observation fit's digits too.
+    summary = paper_summary().assign(
+        calibration_frequency=lambda frame: frame["frequency"],
+        calibration_recency=lambda frame: frame["recency"],
+        calibration_age=lambda frame: frame["age"],
+    )
+    with_holdout = settings(holdout_days=28)
+    assert window_groups(with_holdout) == [("observation",), ("calibration",)]
+    isolated = fit_parameters_isolated(summary.copy(), with_holdout)
+    here = fit_parameters(summary, with_holdout)
+    assert (isolated["fit_status"] == "fitted").sum() == 11
+    assert list(zip(isolated["fitted_on"], isolated["model"])) == (
+        [("observation", "bg_nbd")] * 4 + [("observation", "gamma_gamma")] * 3 + [("calibration", "bg_nbd")] * 4
+    )
+    pd.testing.assert_frame_equal(isolated.reset_index(drop=True), here.reset_index(drop=True))
+    values = isolated.set_index(["fitted_on", "model", "parameter"])["value"]
+    assert_close({name: values["calibration", "bg_nbd", name] for name in BG_NAMES}, PAPER_FIT, BG_NAMES, rel=0.005)
+
+
+def test_one_child_fits_both_windows_when_only_one_has_a_fit_to_make():
+    assert window_groups(settings()) == [("observation", "calibration")]  # no holdout: calibration is skipped
+    given_bg = settings(holdout_days=28, given_parameters={"bg_nbd": {"r": 1, "alpha": 1, "a": 1, "b": 1}})
+    assert window_groups(given_bg) == [("observation", "calibration")]  # calibration's only model is given
+    given_gg = settings(holdout_days=28, given_parameters={"gamma_gamma": {"p": 1, "q": 2, "gamma": 1}})
+    assert window_groups(given_gg) == [("observation",), ("calibration",)]  # BG/NBD is still fitted on both
+    with pytest.raises(ValueError, match=r"unknown CLV window\(s\) \['holdout'\]"):
+        fit_all(paper_summary(), settings(), windows=("holdout",))
 
 
 def test_a_child_fit_that_fails_stops_with_its_last_line():
