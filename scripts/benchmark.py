@@ -369,9 +369,11 @@ def markdown_table(customers: int, orders: int, dbt: Measurement | None, build: 
     ])
 
 
-def slowest_nodes(workdir: Path, command: str, count: int = 8) -> str:
-    """The slowest nodes of `dbt <command>` (from its run_results.json), one line each, and the split by kind."""
-    results = json.loads((workdir / f"target_{command}" / "run_results.json").read_text())["results"]
+def slowest_nodes(workdir: Path, command: str, count: int = 8, target: Path | None = None) -> str:
+    """The slowest nodes of `dbt <command>` (from its run_results.json, in `target` or workdir/target_<command>),
+    one line each, and the split by kind."""
+    target = target or workdir / f"target_{command}"
+    results = json.loads((target / "run_results.json").read_text())["results"]
     totals: dict[str, float] = {}
     for result in results:
         kind = result["unique_id"].split(".")[0]
@@ -382,10 +384,13 @@ def slowest_nodes(workdir: Path, command: str, count: int = 8) -> str:
     return "\n".join(lines)
 
 
-def memory_by_node(workdir: Path, command: str, measured: Measurement, count: int = 8) -> str:
+def memory_by_node(workdir: Path, command: str, measured: Measurement, count: int = 8,
+                   target: Path | None = None) -> str:
     """The nodes of `dbt <command>` during which the process held the most memory (sampled resident MB, from
-    the node's start to its end in run_results.json), one line each, and the peak outside every node."""
-    results = json.loads((workdir / f"target_{command}" / "run_results.json").read_text())["results"]
+    the node's start to its end in run_results.json, in `target` or workdir/target_<command>), one line each, and
+    the peak outside every node."""
+    target = target or workdir / f"target_{command}"
+    results = json.loads((target / "run_results.json").read_text())["results"]
     peaks = []
     inside = set()
     for result in results:

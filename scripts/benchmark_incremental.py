@@ -28,7 +28,9 @@ import duckdb
 SCRIPTS_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPTS_DIR))
 
-from benchmark import Measurement, fail, generate_orders, run_measured  # noqa: E402
+from benchmark import (  # noqa: E402
+    Measurement, fail, generate_orders, memory_by_node, run_measured, slowest_nodes,
+)
 
 PROJECT_DIR = SCRIPTS_DIR.parent
 MARTS = ["fct_lifecycle_metrics", "fct_cohort_retention", "dim_customers", "fct_churn_alerts", "fct_open_churn_alerts"]
@@ -81,6 +83,11 @@ def dbt_command(args: argparse.Namespace, database: Path, orders_glob: str, *com
                             args.workdir / f"dbt_{name}.log", cwd=PROJECT_DIR, env=env)
     if measured.returncode != 0:
         fail(f"dbt {' '.join(command)} failed ({measured.returncode}):\n{measured.stdout[-3000:]}")
+    if "run" in command:
+        # where the time and the memory went, before the next command overwrites run_results.json
+        label = " ".join(command)
+        print(slowest_nodes(args.workdir, label, count=10, target=args.workdir / "target"))
+        print(memory_by_node(args.workdir, label, measured, count=5, target=args.workdir / "target"), flush=True)
     return measured
 
 
