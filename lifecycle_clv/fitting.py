@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lifecycle_clv import formulas
 
@@ -142,13 +144,15 @@ SAMPLE_PROJECTION = projection(SAMPLE_COLUMNS)
 
 
 class _Smallest:
-    """The max_rows customers with the smallest sample keys seen so far, and the counts of every customer seen."""
+    """The max_rows customers with the smallest sample keys seen so far, and the counts of every customer seen.
+    The ids stay Arrow strings (taken by position, never Python objects): at ten million customers the pass is
+    then about the hashing alone."""
 
     def __init__(self, max_rows: int) -> None:
         self.max_rows = max_rows
         # the keys and ids held: candidates, trimmed to the max_rows smallest whenever they reach twice that
         self.hashes: list[np.ndarray] = []
-        self.ids: list[np.ndarray] = []
+        self.ids: list[pa.Array] = []
         self.held = 0
         # once max_rows are held, the largest key among the smallest max_rows: a larger key is never chosen
         self.bound: np.uint64 | None = None
@@ -156,7 +160,7 @@ class _Smallest:
         self.repeat = 0
         self.spend = [math.inf, -math.inf, 0]
 
-    def add(self, hashes: np.ndarray, ids: pd.Series, frequency: np.ndarray, spend: np.ndarray | None) -> None:
+    def add(self, hashes: np.ndarray, ids: pa.Array, frequency: np.ndarray, spend: np.ndarray | None) -> None:
         self.customers += len(ids)
         repeat = frequency > 0
         self.repeat += int(repeat.sum())
@@ -167,28 +171,32 @@ class _Smallest:
             if valid.any():
                 self.spend[0] = min(self.spend[0], float(values[valid].min()))
                 self.spend[1] = max(self.spend[1], float(values[valid].max()))
-        # Only the customers that can still be chosen are held, and only their ids become Python strings: after
-        # the first max_rows, a share of about max_rows / seen of each batch, so the pass costs little more than
-        # the hashing.
-        candidates = np.arange(len(hashes)) if self.bound is None else np.flatnonzero(hashes < self.bound)
-        if len(candidates):
-            self.hashes.append(hashes[candidates])
-            self.ids.append(ids.iloc[candidates].astype(str).to_numpy(dtype=object))
-            self.held += len(candidates)
+        # Only the customers that can still be chosen are held: after the first max_rows, a share of about
+        # max_rows / seen of each batch.
+        if self.bound is None:
+            self.hashes.append(hashes)
+            self.ids.append(ids)
+            self.held += len(hashes)
+        else:
+            candidates = np.flatnonzero(hashes < self.bound)
+            if len(candidates):
+                self.hashes.append(hashes[candidates])
+                self.ids.append(ids.take(pa.array(candidates)))
+                self.held += len(candidates)
         if self.held >= (self.max_rows if self.bound is None else 2 * self.max_rows):
             self._trim()
 
     def _trim(self) -> None:
         hashes = np.concatenate([np.empty(0, dtype=np.uint64), *self.hashes])
-        ids = np.concatenate([np.empty(0, dtype=object), *self.ids])
+        ids = pa.concat_arrays(self.ids) if self.ids else pa.array([], pa.string())
         if len(hashes) > self.max_rows:
             keep = np.argpartition(hashes, self.max_rows - 1)[:self.max_rows]
-            hashes, ids = hashes[keep], ids[keep]
+            hashes, ids = hashes[keep], ids.take(pa.array(keep))
         if len(hashes) == self.max_rows:
             self.bound = hashes.max()
         self.hashes, self.ids, self.held = [hashes], [ids], len(hashes)
 
-    def chosen(self) -> np.ndarray:
+    def chosen(self) -> pa.Array:
         """The ids of the max_rows customers with the smallest keys (every customer seen, when fewer)."""
         self._trim()
         return self.ids[0]
@@ -199,27 +207,34 @@ class _Smallest:
                             high if low <= high else math.nan, invalid)
 
 
+def _numbers(column: pa.Array) -> np.ndarray:
+    """An Arrow numeric column as float64, NULL as NaN."""
+    return np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+
+
 def fit_sample(batches, settings: "Settings") -> tuple[list[str], dict[str, WindowCounts]]:
     """One pass over the summary (a pyarrow RecordBatchReader of SAMPLE_PROJECTION): the customer_ids a build's
-    fits use, and each window's counts. The fits handed only those customers (fit_all with these counts) draw the
-    same samples, report the same counts and give the same digits as on every customer, while at most three
-    samples of var clv_fit_max_customers customers are ever held (not ten or twenty-five million customers).
-    Windows: 'observation' (every customer; its repeat customers for Gamma-Gamma) and 'calibration'."""
+    fits use, in Python's string order, and each window's counts. The fits handed only those customers (fit_all
+    with these counts) draw the same samples, report the same counts and give the same digits as on every
+    customer, while at most three samples of var clv_fit_max_customers customers are ever held (not ten or
+    twenty-five million customers). Windows: 'observation' (every customer; its repeat customers for
+    Gamma-Gamma) and 'calibration'."""
     max_rows = settings.fit_max_customers
     observation, observation_repeat, calibration = _Smallest(max_rows), _Smallest(max_rows), _Smallest(max_rows)
     for batch in batches:
-        frame = batch.to_pandas()
-        ids = frame["customer_id"]
-        hashes = sample_hashes(ids)
-        frequency = frame["frequency"].to_numpy(dtype=float)
-        observation.add(hashes, ids, frequency, frame["mean_repeat_value"].to_numpy(dtype=float))
-        repeat = frequency > 0
-        observation_repeat.add(hashes[repeat], ids[repeat], frequency[repeat], None)
-        calibrated = frame["calibration_frequency"].notna().to_numpy()
-        calibration.add(hashes[calibrated], ids[calibrated],
-                        frame["calibration_frequency"].to_numpy(dtype=float)[calibrated], None)
-    chosen = set(observation.chosen()) | set(observation_repeat.chosen()) | set(calibration.chosen())
-    return sorted(chosen), {"observation": observation.counts(), "calibration": calibration.counts()}
+        ids = batch.column("customer_id").cast(pa.string())
+        hashes = sample_hashes(pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object))
+        frequency = _numbers(batch.column("frequency"))
+        observation.add(hashes, ids, frequency, _numbers(batch.column("mean_repeat_value")))
+        repeat = np.flatnonzero(frequency > 0)
+        observation_repeat.add(hashes[repeat], ids.take(pa.array(repeat)), frequency[repeat], None)
+        calibration_frequency = _numbers(batch.column("calibration_frequency"))
+        calibrated = np.flatnonzero(~np.isnan(calibration_frequency))
+        calibration.add(hashes[calibrated], ids.take(pa.array(calibrated)), calibration_frequency[calibrated], None)
+    chosen = pc.unique(pa.concat_arrays([observation.chosen(), observation_repeat.chosen(), calibration.chosen()]))
+    # UTF-8 byte order is code point order: the order of Python's sorted()
+    ordered = chosen.take(pc.sort_indices(chosen))
+    return ordered.to_pylist(), {"observation": observation.counts(), "calibration": calibration.counts()}
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
