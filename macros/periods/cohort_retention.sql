@@ -37,11 +37,13 @@ activity as (
 
 cohorts as (
 
+    {#- a cohort's size is its cell k = 0 (its customers' first orders in their first period): taken from
+        activity, so that the orders are grouped once, not twice -#}
     select
         cohort_period_start,
-        sum(case when period_start = cohort_period_start and is_first_in_period then 1 else 0 end) as cohort_size
-    from order_periods
-    group by cohort_period_start
+        ordering_customers as cohort_size
+    from activity
+    where period_start = cohort_period_start
 
 ),
 
