@@ -36,6 +36,13 @@ CHUNK_ROWS = 1_000_000
 MAX_EVALUATIONS = 5000
 # Parameters beyond this are at the edge of the parameter space, where the model reaches a limit (see _edge_note).
 EDGE = 1e3
+# The BG/NBD log-likelihood holds differences of large terms, r ln(alpha) - (r + x) ln(alpha + T) and
+# ln Gamma(a + b) - ln Gamma(a + b + x), which lose every digit once the parameters pass about 1e15: out there the
+# likelihood evaluates to about 0 (its largest possible value), and an unbounded optimiser can run off to that
+# spurious maximum (seen at 10M synthetic customers: r = 3.4e51, a = 3.4e136). The BG/NBD fit is therefore bounded
+# above by this value, where every term keeps its digits and the model's limit (no variation between customers) is
+# reached to about 1e-6; maxima inside it (CDNOW's parameters are all below 16) are where they were.
+BG_NBD_UPPER_BOUND = 1e6
 
 FITTED = "fitted"  # fitted by maximum likelihood on this build's data
 GIVEN = "given"  # taken from var clv_parameters
@@ -265,8 +272,12 @@ class _StoppedWatch(logging.Handler):
             self.stopped = True
 
 
-def _maximise(model, data: pd.DataFrame, max_evaluations: int) -> bool:
-    """fit(method="map") quietly; True when the optimiser stopped before converging."""
+def _maximise(model, data: pd.DataFrame, max_evaluations: int, parameters: int = 0,
+              upper_bound: float | None = None) -> bool:
+    """fit(method="map") quietly; True when the optimiser stopped before converging. upper_bound, when given,
+    bounds each of the model's `parameters` parameters above (L-BFGS-B's bounds on the log-transformed values of
+    the flat priors)."""
+    bounds = {} if upper_bound is None else {"bounds": [(None, math.log(upper_bound))] * parameters}
     logger = logging.getLogger("pymc")
     watch, level, propagate = _StoppedWatch(), logger.level, logger.propagate
     logger.addHandler(watch)
@@ -278,7 +289,7 @@ def _maximise(model, data: pd.DataFrame, max_evaluations: int) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(data=data, method="map", progressbar=False, maxeval=max_evaluations)
+            model.fit(data=data, method="map", progressbar=False, maxeval=max_evaluations, **bounds)
     finally:
         logger.removeHandler(watch)
         for handler in handlers:
@@ -348,7 +359,7 @@ def fit_bg_nbd(data: pd.DataFrame, settings: Settings, fitted_on: str,
             "frequency": sample["frequency"].to_numpy(dtype=float),
             "recency": sample["recency"].to_numpy(dtype=float),
             "T": sample["age"].to_numpy(dtype=float),
-        }), max_evaluations)
+        }), max_evaluations, parameters=len(PARAMETERS["bg_nbd"]), upper_bound=BG_NBD_UPPER_BOUND)
         values = _map_values(model, PARAMETERS["bg_nbd"])
     except Exception as error:  # any failure of the optimiser is reported, never raised into the build
         return Fit("bg_nbd", fitted_on, None, NOT_FITTED, _failure(error), customers, len(sample))
