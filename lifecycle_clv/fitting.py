@@ -5,7 +5,8 @@ int_customers_clv_scored) and in `scripts/fit_clv.py` on PostgreSQL, so every en
 
 Maximum likelihood: pymc-marketing's BetaGeoModel and GammaGammaModel with flat priors on the positive half-line
 (`Prior("HalfFlat")`) fitted with `fit(method="map")`: pymc's find_MAP maximises the log-likelihood (no Jacobian
-term) over the log-transformed parameters with L-BFGS-B, which reproduces the published MLE of the papers.
+term) over the log-transformed parameters with L-BFGS-B, which reproduces the published MLE of the papers. The
+BG/NBD parameters are bounded above (BG_NBD_UPPER_BOUND), where its likelihood still keeps its digits.
 
 Bad input never raises: a fit that cannot be made (too few repeat customers, identical spend, an optimiser that
 fails or runs off to the edge of the parameter space) gives NULL values and a status and message that say why.
@@ -272,12 +273,11 @@ class _StoppedWatch(logging.Handler):
             self.stopped = True
 
 
-def _maximise(model, data: pd.DataFrame, max_evaluations: int, parameters: int = 0,
-              upper_bound: float | None = None) -> bool:
-    """fit(method="map") quietly; True when the optimiser stopped before converging. upper_bound, when given,
-    bounds each of the model's `parameters` parameters above (L-BFGS-B's bounds on the log-transformed values of
-    the flat priors)."""
-    bounds = {} if upper_bound is None else {"bounds": [(None, math.log(upper_bound))] * parameters}
+def _maximise(model, data: pd.DataFrame, max_evaluations: int, upper_bounds: list[float] | None = None) -> bool:
+    """fit(method="map") quietly; True when the optimiser stopped before converging. upper_bounds, when given, holds
+    one upper bound per parameter of the model (L-BFGS-B's bounds on the log-transformed values of the flat
+    priors)."""
+    bounds = {} if upper_bounds is None else {"bounds": [(None, math.log(bound)) for bound in upper_bounds]}
     logger = logging.getLogger("pymc")
     watch, level, propagate = _StoppedWatch(), logger.level, logger.propagate
     logger.addHandler(watch)
@@ -359,7 +359,7 @@ def fit_bg_nbd(data: pd.DataFrame, settings: Settings, fitted_on: str,
             "frequency": sample["frequency"].to_numpy(dtype=float),
             "recency": sample["recency"].to_numpy(dtype=float),
             "T": sample["age"].to_numpy(dtype=float),
-        }), max_evaluations, parameters=len(PARAMETERS["bg_nbd"]), upper_bound=BG_NBD_UPPER_BOUND)
+        }), max_evaluations, upper_bounds=[BG_NBD_UPPER_BOUND] * len(PARAMETERS["bg_nbd"]))
         values = _map_values(model, PARAMETERS["bg_nbd"])
     except Exception as error:  # any failure of the optimiser is reported, never raised into the build
         return Fit("bg_nbd", fitted_on, None, NOT_FITTED, _failure(error), customers, len(sample))
