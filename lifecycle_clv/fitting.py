@@ -333,19 +333,69 @@ def _edge_note(model: str, values: dict[str, float]) -> str:
     return "".join(f"; {note}" for note in notes)
 
 
-def fit_bg_nbd(data: pd.DataFrame, settings: Settings, fitted_on: str,
-               max_evaluations: int = MAX_EVALUATIONS, counts: WindowCounts | None = None) -> Fit:
-    """BG/NBD on columns customer_id, frequency, recency, age (time units of the settings). With counts, data
-    holds at least the window's sampled customers (fit_sample) and counts describe all of them."""
-    customers = counts.customers if counts else len(data)
-    repeat = counts.repeat_customers if counts else int((data["frequency"] > 0).sum())
-    if customers == 0:
+def _counts(frequency: pd.Series, spend: pd.Series | None = None) -> WindowCounts:
+    """The WindowCounts of a whole window (every customer handed to a fit, no fit_sample): its customers, the
+    repeat customers (frequency > 0) and, with spend, their mean repeat values."""
+    repeat = (frequency > 0).to_numpy()
+    if spend is None:
+        return WindowCounts(len(frequency), int(repeat.sum()))
+    values = spend.to_numpy(dtype=float)[repeat]
+    valid = np.isfinite(values) & (values > 0)
+    low, high = (float(values[valid].min()), float(values[valid].max())) if valid.any() else (math.nan, math.nan)
+    return WindowCounts(len(frequency), int(repeat.sum()), low, high, int((~valid).sum()))
+
+
+def window_counts(summary: pd.DataFrame, window: str) -> WindowCounts:
+    """The counts of a window of a whole summary (int_customers_clv_summarized's columns), without copying it."""
+    if window == "observation":
+        return _counts(summary["frequency"], summary["mean_repeat_value"])
+    calibration = summary["calibration_frequency"]
+    return _counts(calibration[calibration.notna()])
+
+
+def _settled_bg_nbd(counts: WindowCounts, settings: Settings, fitted_on: str) -> Fit | None:
+    """BG/NBD's outcome when the window's counts settle it without the optimiser (no customers, too few repeat
+    customers); None when it must be fitted."""
+    if counts.customers == 0:
         reason = ("no customer made a first purchase before the calibration end (var clv_holdout_days = "
                   f"{settings.holdout_days:,} leaves no history to fit on)" if fitted_on == "calibration"
                   else "no customers to fit on")
         return Fit("bg_nbd", fitted_on, None, NOT_FITTED, reason)
-    if repeat < settings.min_repeat_customers:
-        return Fit("bg_nbd", fitted_on, None, NOT_FITTED, _too_few_repeat(repeat, customers, settings), customers)
+    if counts.repeat_customers < settings.min_repeat_customers:
+        return Fit("bg_nbd", fitted_on, None, NOT_FITTED,
+                   _too_few_repeat(counts.repeat_customers, counts.customers, settings), counts.customers)
+    return None
+
+
+def _settled_gamma_gamma(counts: WindowCounts, settings: Settings, fitted_on: str) -> Fit | None:
+    """Gamma-Gamma's outcome when the window's counts settle it without the optimiser (too few repeat customers,
+    mean repeat values that are not positive numbers or do not vary); None when it must be fitted."""
+    customers = counts.repeat_customers
+    if customers < max(settings.min_repeat_customers, 2):
+        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED,
+                   _too_few_repeat(customers, counts.customers, settings), customers)
+    if counts.spend_invalid:
+        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED,
+                   "the mean repeat values must be positive numbers", customers)
+    low, high = counts.spend_min, counts.spend_max
+    if high - low <= 1e-9 * high:
+        return Fit(
+            "gamma_gamma", fitted_on, None, NOT_FITTED,
+            f"every repeat customer has the same mean repeat value ({low:.4g}): spend does not vary, so the "
+            "Gamma-Gamma model has no maximum", customers,
+        )
+    return None
+
+
+def fit_bg_nbd(data: pd.DataFrame, settings: Settings, fitted_on: str,
+               max_evaluations: int = MAX_EVALUATIONS, counts: WindowCounts | None = None) -> Fit:
+    """BG/NBD on columns customer_id, frequency, recency, age (time units of the settings). With counts, data
+    holds at least the window's sampled customers (fit_sample) and counts describe all of them."""
+    window = counts or _counts(data["frequency"])
+    settled = _settled_bg_nbd(window, settings, fitted_on)
+    if settled is not None:
+        return settled
+    customers = window.customers
     sample = _ordered(deterministic_sample(data, settings.fit_max_customers))
     try:
         with warnings.catch_warnings():
@@ -374,27 +424,12 @@ def fit_gamma_gamma(data: pd.DataFrame, settings: Settings, fitted_on: str,
                     max_evaluations: int = MAX_EVALUATIONS, counts: WindowCounts | None = None) -> Fit:
     """Gamma-Gamma on the customers with frequency > 0 (columns customer_id, frequency, mean_repeat_value). With
     counts, data holds at least the window's sampled repeat customers (fit_sample) and counts describe all."""
+    window = counts or _counts(data["frequency"], data["mean_repeat_value"])
+    settled = _settled_gamma_gamma(window, settings, fitted_on)
+    if settled is not None:
+        return settled
+    customers = window.repeat_customers
     repeat = data[data["frequency"] > 0]
-    customers = counts.repeat_customers if counts else len(repeat)
-    if customers < max(settings.min_repeat_customers, 2):
-        window = counts.customers if counts else len(data)
-        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED, _too_few_repeat(customers, window, settings),
-                   customers)
-    if counts:
-        invalid, low, high = counts.spend_invalid, counts.spend_min, counts.spend_max
-    else:
-        spend = repeat["mean_repeat_value"].to_numpy(dtype=float)
-        invalid = int((~(np.isfinite(spend) & (spend > 0))).sum())
-        low, high = (float(spend.min()), float(spend.max())) if invalid == 0 else (math.nan, math.nan)
-    if invalid:
-        return Fit("gamma_gamma", fitted_on, None, NOT_FITTED,
-                   "the mean repeat values must be positive numbers", customers)
-    if high - low <= 1e-9 * high:
-        return Fit(
-            "gamma_gamma", fitted_on, None, NOT_FITTED,
-            f"every repeat customer has the same mean repeat value ({low:.4g}): spend does not vary, so the "
-            "Gamma-Gamma model has no maximum", customers,
-        )
     sample = _ordered(deterministic_sample(repeat, settings.fit_max_customers))
     try:
         with warnings.catch_warnings():
@@ -465,6 +500,27 @@ def calibration_frame(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 WINDOWS = ("observation", "calibration")
+# The fits of a build, in the order of clv_model_parameters' rows: (model, window).
+FIT_ORDER = (("bg_nbd", "observation"), ("gamma_gamma", "observation"), ("bg_nbd", "calibration"))
+WINDOW_FRAMES = {"observation": observation_frame, "calibration": calibration_frame}
+
+
+def _settled(model: str, fitted_on: str, settings: Settings, counts: WindowCounts) -> Fit | None:
+    """A fit's outcome when it needs no optimiser: skipped (no holdout), given (var clv_parameters), or not fitted
+    for want of customers, repeat customers or varying spend; None when the model must be fitted."""
+    if fitted_on == "calibration" and settings.holdout_days == 0:
+        return Fit(model, fitted_on, None, SKIPPED, "no holdout (var clv_holdout_days = 0)")
+    if model in settings.given_parameters:
+        customers = counts.customers if model == "bg_nbd" else counts.repeat_customers
+        return _given(model, fitted_on, settings, customers)
+    return (_settled_bg_nbd if model == "bg_nbd" else _settled_gamma_gamma)(counts, settings, fitted_on)
+
+
+def _checked(windows: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = set(windows) - set(WINDOWS)
+    if unknown:
+        raise ValueError(f"unknown CLV window(s) {sorted(unknown)}: expected some of {list(WINDOWS)}")
+    return windows
 
 
 def fit_all(summary: pd.DataFrame, settings: Settings, counts: dict[str, WindowCounts] | None = None,
@@ -473,31 +529,32 @@ def fit_all(summary: pd.DataFrame, settings: Settings, counts: dict[str, WindowC
     on the calibration window (the holdout validation). Models given in var clv_parameters are not fitted.
     summary: every customer, or (with counts, from fit_sample) the customers fit_sample chose. windows: the
     windows to fit (lifecycle_clv.isolated fits each window in its own process), in this order."""
-    unknown = set(windows) - set(WINDOWS)
-    if unknown:
-        raise ValueError(f"unknown CLV window(s) {sorted(unknown)}: expected some of {list(WINDOWS)}")
+    _checked(windows)
     fits = []
-    for model, fitted_on, frame_of, fit in (
-        ("bg_nbd", "observation", observation_frame, fit_bg_nbd),
-        ("gamma_gamma", "observation", observation_frame, fit_gamma_gamma),
-        ("bg_nbd", "calibration", calibration_frame, fit_bg_nbd),
-    ):
+    for model, fitted_on in FIT_ORDER:
         if fitted_on not in windows:
             continue
-        data = frame_of(summary)  # one window's frame at a time: ten million customers' copies never pile up
-        window = counts[fitted_on] if counts else None
-        if fitted_on == "calibration" and settings.holdout_days == 0:
-            fits.append(Fit(model, fitted_on, None, SKIPPED, "no holdout (var clv_holdout_days = 0)"))
-        elif model in settings.given_parameters:
-            if window:
-                customers = window.customers if model == "bg_nbd" else window.repeat_customers
-            else:
-                customers = len(data) if model == "bg_nbd" else int((data["frequency"] > 0).sum())
-            fits.append(_given(model, fitted_on, settings, customers))
-        else:
-            fits.append(fit(data, settings, fitted_on, counts=window))
+        window = counts[fitted_on] if counts else window_counts(summary, fitted_on)
+        settled = _settled(model, fitted_on, settings, window)
+        if settled is not None:
+            fits.append(settled)
+            continue
+        data = WINDOW_FRAMES[fitted_on](summary)  # one window's frame at a time: copies never pile up
+        fits.append((fit_bg_nbd if model == "bg_nbd" else fit_gamma_gamma)(data, settings, fitted_on,
+                                                                           counts=window))
         del data
     return fits
+
+
+def settled_fits(summary: pd.DataFrame, settings: Settings, counts: dict[str, WindowCounts] | None,
+                 window: str) -> list[Fit] | None:
+    """A window's fits (those fit_all gives) when none of them needs the optimiser, from the counts alone; None
+    when the window has a model to fit. A build whose windows are all settled (a small shop: fewer repeat
+    customers than var clv_min_repeat_customers) starts no child process and never imports pymc."""
+    _checked((window,))
+    counted = counts[window] if counts else window_counts(summary, window)
+    fits = [_settled(model, fitted_on, settings, counted) for model, fitted_on in FIT_ORDER if fitted_on == window]
+    return None if any(fit is None for fit in fits) else fits
 
 
 def parameters_frame(fits: list[Fit], settings: Settings) -> pd.DataFrame:

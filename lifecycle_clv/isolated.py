@@ -3,14 +3,15 @@
 Importing pymc-marketing (pymc, pytensor, arviz) and fitting a million customers leaves about 320 MB resident in
 the process that did it, for the rest of the build: inside `dbt build` on DuckDB that is the dbt process, whose
 peak comes later (fct_churn_alerts). `fit_parameters_isolated` hands the sampled customers to fresh interpreters
-(`python -m lifecycle_clv.isolated <input> <output> <window>...`, the same lifecycle_clv.fit_all) through pickles
+(`python -m lifecycle_clv.isolated <input> <output> <window>`, the same lifecycle_clv.fit_all) through pickles
 in a private temporary folder and reads their fits back; a child's memory is gone when it exits.
 
 The fits are single-threaded (pytensor's compiled likelihood), and the build waits on them with its other core
-idle: when both windows have a fit to make (a holdout, clv_holdout_days > 0, and models not given in var
-clv_parameters), the observation window (BG/NBD then Gamma-Gamma) and the calibration window (BG/NBD) are fitted
-by two children at once, each handed only its window's columns. The parameters are those of an in-process fit, to
-the digit (tests/test_clv.py).
+idle: each window with a model to fit (the observation window: BG/NBD then Gamma-Gamma; with a holdout,
+clv_holdout_days > 0, the calibration window: BG/NBD) gets a child of its own, handed only its window's columns,
+and the two run at once. A window whose fits its counts settle (skipped, given in var clv_parameters, too few
+repeat customers, spend that does not vary) is settled here: a small shop's build starts no child and never
+imports pymc. The parameters are those of an in-process fit, to the digit (tests/test_clv.py).
 """
 
 from __future__ import annotations
@@ -24,49 +25,44 @@ from pathlib import Path
 
 import pandas as pd
 
-from lifecycle_clv.fitting import WINDOW_COLUMNS, WINDOWS, Settings, WindowCounts, fit_all, parameters_frame
+from lifecycle_clv.fitting import (
+    WINDOW_COLUMNS, WINDOWS, Settings, WindowCounts, fit_all, parameters_frame, settled_fits,
+)
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
-def window_groups(settings: Settings) -> list[tuple[str, ...]]:
-    """The windows each child fits: one child per window when both windows have a model to fit, else one child
-    for both (a skipped or given fit costs nothing, and a second interpreter would cost its start-up)."""
-    fitted = [
-        window for window in WINDOWS
-        if not (window == "calibration" and settings.holdout_days == 0)
-        and any(model not in settings.given_parameters
-                for model in (("bg_nbd", "gamma_gamma") if window == "observation" else ("bg_nbd",)))
-    ]
-    return [(window,) for window in WINDOWS] if len(fitted) == len(WINDOWS) else [WINDOWS]
+def windows_to_fit(summary: pd.DataFrame, settings: Settings,
+                   counts: dict[str, WindowCounts] | None = None) -> tuple[str, ...]:
+    """The windows with a model to fit (settled_fits is None for them), in WINDOWS order: each gets a child."""
+    return tuple(window for window in WINDOWS if settled_fits(summary, settings, counts, window) is None)
 
 
 def fit_parameters_isolated(summary: pd.DataFrame, settings: Settings,
                             counts: dict[str, WindowCounts] | None = None, release=None) -> pd.DataFrame:
-    """fit_parameters(summary, settings, counts), computed by child Python processes (window_groups). `release`,
-    when given, is called once the inputs are written (the caller drops its own copy of the summary there and
-    hands the memory back), before the children start. A child that fails raises RuntimeError with the last line
-    it wrote."""
-    groups = window_groups(settings)
+    """fit_parameters(summary, settings, counts), each window with a model to fit (windows_to_fit) fitted by a
+    child Python process of its own, the others settled here from their counts. `release`, when given, is called
+    once the inputs are written (the caller drops its own copy of the summary there and hands the memory back),
+    before the children start. A child that fails raises RuntimeError with the last line it wrote."""
+    settled = {window: settled_fits(summary, settings, counts, window) for window in WINDOWS}
     with tempfile.TemporaryDirectory(prefix="lifecycle_clv_fit_") as folder:
         inputs = []
-        for number, windows in enumerate(groups):
-            given, taken = Path(folder) / f"input_{number}.pickle", Path(folder) / f"fits_{number}.pickle"
-            columns = list(dict.fromkeys(column for window in windows for column in WINDOW_COLUMNS[window]))
-            handed = summary if len(groups) == 1 else summary[[c for c in columns if c in summary.columns]]
+        for window in (window for window in WINDOWS if settled[window] is None):
+            given, taken = Path(folder) / f"input_{window}.pickle", Path(folder) / f"fits_{window}.pickle"
+            handed = summary[[column for column in WINDOW_COLUMNS[window] if column in summary.columns]]
             with given.open("wb") as file:
                 pickle.dump((handed, settings, counts), file, protocol=pickle.HIGHEST_PROTOCOL)
             del handed
-            inputs.append((given, taken, windows))
+            inputs.append((given, taken, window))
         del summary
         if release is not None:
             release()
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_PARENT, environment.get("PYTHONPATH")]))
         children = [
-            subprocess.Popen([sys.executable, "-m", "lifecycle_clv.isolated", str(given), str(taken), *windows],
+            subprocess.Popen([sys.executable, "-m", "lifecycle_clv.isolated", str(given), str(taken), window],
                              env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for given, taken, windows in inputs
+            for given, taken, window in inputs
         ]
         outputs = [child.communicate() for child in children]
         for child, (stdout, stderr) in zip(children, outputs):
@@ -74,11 +70,10 @@ def fit_parameters_isolated(summary: pd.DataFrame, settings: Settings,
                 lines = [line for line in (stderr or stdout).splitlines() if line.strip()]
                 last = lines[-1].strip() if lines else "no output"
                 raise RuntimeError(f"the CLV fit's child process stopped with exit code {child.returncode}: {last}")
-        fits = []
-        for _, taken, _ in inputs:
+        for _, taken, window in inputs:
             with taken.open("rb") as file:
-                fits.extend(pickle.load(file))
-    return parameters_frame(fits, settings)
+                settled[window] = pickle.load(file)
+    return parameters_frame([fit for window in WINDOWS for fit in settled[window]], settings)
 
 
 def main(arguments: list[str]) -> int:

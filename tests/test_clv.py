@@ -24,7 +24,8 @@ from conftest import DbtBuildError, query, read_only, run_dbt, write_orders_csv
 from lifecycle_clv import Settings, deterministic_sample, fit_all, fit_bg_nbd, fit_gamma_gamma, score_customers
 from lifecycle_clv import WindowCounts, fit_parameters, fit_sample, parameters_frame
 from lifecycle_clv.fitting import BG_NBD_UPPER_BOUND, sample_hashes
-from lifecycle_clv.isolated import fit_parameters_isolated, window_groups
+from lifecycle_clv import isolated
+from lifecycle_clv.isolated import fit_parameters_isolated, windows_to_fit
 from lifecycle_clv.formulas import expected_purchase_value, expected_purchases, probability_alive
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clv"
@@ -153,7 +154,7 @@ def test_both_windows_fit_in_two_children_at_once_with_the_digits_of_one_process
         calibration_age=lambda frame: frame["age"],
     )
     with_holdout = settings(holdout_days=28)
-    assert window_groups(with_holdout) == [("observation",), ("calibration",)]
+    assert windows_to_fit(summary, with_holdout) == ("observation", "calibration")
     isolated = fit_parameters_isolated(summary.copy(), with_holdout)
     here = fit_parameters(summary, with_holdout)
     assert (isolated["fit_status"] == "fitted").sum() == 11
@@ -165,20 +166,49 @@ def test_both_windows_fit_in_two_children_at_once_with_the_digits_of_one_process
     assert_close({name: values["calibration", "bg_nbd", name] for name in BG_NAMES}, PAPER_FIT, BG_NAMES, rel=0.005)
 
 
-def test_one_child_fits_both_windows_when_only_one_has_a_fit_to_make():
-    assert window_groups(settings()) == [("observation", "calibration")]  # no holdout: calibration is skipped
+def test_only_a_window_with_a_model_to_fit_gets_a_child():
+    summary = paper_summary()
+    assert windows_to_fit(summary, settings()) == ("observation",)  # no holdout: calibration is skipped
     given_bg = settings(holdout_days=28, given_parameters={"bg_nbd": {"r": 1, "alpha": 1, "a": 1, "b": 1}})
-    assert window_groups(given_bg) == [("observation", "calibration")]  # calibration's only model is given
+    assert windows_to_fit(summary, given_bg) == ("observation",)  # calibration's only model is given
     given_gg = settings(holdout_days=28, given_parameters={"gamma_gamma": {"p": 1, "q": 2, "gamma": 1}})
-    assert window_groups(given_gg) == [("observation",), ("calibration",)]  # BG/NBD is still fitted on both
+    # BG/NBD is still fitted on both windows; the calibration window has no customer here, which settles it
+    assert windows_to_fit(summary, given_gg) == ("observation",)
+    calibrated = summary.assign(calibration_frequency=summary["frequency"], calibration_recency=summary["recency"],
+                                calibration_age=summary["age"])
+    assert windows_to_fit(calibrated, given_gg) == ("observation", "calibration")
+    # 2,357 customers, 946 with a repeat purchase day: a minimum of 947 repeat customers settles every window
+    assert windows_to_fit(calibrated, settings(holdout_days=28, min_repeat_customers=947)) == ()
+    assert windows_to_fit(calibrated, settings(holdout_days=28, min_repeat_customers=946)) == (
+        "observation", "calibration")
     with pytest.raises(ValueError, match=r"unknown CLV window\(s\) \['holdout'\]"):
         fit_all(paper_summary(), settings(), windows=("holdout",))
 
 
+def test_a_build_with_nothing_to_fit_starts_no_child(monkeypatch):
+    # Too few repeat customers (a small shop, the tests' hand-made histories): every fit is settled from the
+    # counts, as fit_all settles it, without a child process (no interpreter start, no pymc import).
+    def no_child(*args, **kwargs):
+        raise AssertionError("a child process was started")
+
+    monkeypatch.setattr(isolated.subprocess, "Popen", no_child)
+    summary = paper_summary().head(50)  # 18 repeat customers
+    small = settings(holdout_days=28)
+    released = []
+    frame = fit_parameters_isolated(summary.copy(), small, release=lambda: released.append(True))
+    assert released == [True]
+    assert list(frame["fit_status"]) == ["not_fitted"] * 11
+    assert frame["fit_message"].iloc[0] == (
+        f"only {int((summary['frequency'] > 0).sum())} of 50 customers have a repeat purchase day "
+        "(var clv_min_repeat_customers = 20)")
+    pd.testing.assert_frame_equal(frame.reset_index(drop=True), fit_parameters(summary, small).reset_index(drop=True))
+
+
 def test_a_child_fit_that_fails_stops_with_its_last_line():
-    # A summary without the fit's columns makes the child raise; the parent says so in one line.
-    with pytest.raises(RuntimeError, match=r"CLV fit's child process stopped with exit code 1: KeyError: .*'frequency'"):
-        fit_parameters_isolated(pd.DataFrame({"customer_id": ["1"], "age": [3.0]}), settings())
+    # A summary without the fit's recency and age columns makes the child raise; the parent says so in one line.
+    summary = paper_summary()[["customer_id", "frequency", "mean_repeat_value", "calibration_frequency"]]
+    with pytest.raises(RuntimeError, match=r"CLV fit's child process stopped with exit code 1: KeyError: .*'recency'"):
+        fit_parameters_isolated(summary, settings())
 
 
 def summary_batches(summary: pd.DataFrame, rows: int):
