@@ -83,6 +83,9 @@ def run_dbt(
         "--profiles-dir", str(PROJECT_DIR),
         "--target-path", str(work_dir / "target"),
         "--log-path", str(work_dir / "logs"),
+        # dbt.log at info level (what ran, what failed): writing every statement at debug level cost about 7 % of
+        # a small build (farm-bench, 2026-12-07). LIFECYCLE_TEST_DBT_LOG_LEVEL_FILE=debug keeps every statement.
+        "--log-level-file", os.environ.get("LIFECYCLE_TEST_DBT_LOG_LEVEL_FILE", "info"),
         "--target", target,
         "--quiet",
     ]
