@@ -7,17 +7,21 @@ really has in the DuckDB file, so an undocumented new column fails the test.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, query, run_dbt
+from conftest import DEMO_VARS, PROJECT_DIR, query, run_dbt
 
 
 @pytest.fixture(scope="module")
-def manifest(demo_db: Path) -> dict:
-    run_dbt(["docs", "generate"], demo_db)
-    target = demo_db.parent / "target"
+def manifest(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    # on a copy: `dbt docs generate` opens its database for writing, which other workers reading demo_db would block
+    copy = tmp_path_factory.mktemp("docs") / "lifecycle.duckdb"
+    shutil.copyfile(demo_db, copy)
+    run_dbt(["docs", "generate"], copy, DEMO_VARS)
+    target = copy.parent / "target"
     assert (target / "catalog.json").exists(), "dbt docs generate wrote no catalog"
     return json.loads((target / "manifest.json").read_text())
 

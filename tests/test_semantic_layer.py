@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -273,7 +274,11 @@ def test_the_readme_mf_command_runs_on_a_built_database(semantic_db: Path, tmp_p
         (tmp_path / name).symlink_to(PROJECT_DIR / name)
     (tmp_path / "target").symlink_to(target_path(semantic_db), target_is_directory=True)
     out = tmp_path / "quarters.csv"
-    environment = {**os.environ, "DBT_DUCKDB_PATH": str(semantic_db)}
+    # mf opens the profile's DuckDB file for writing, which other test workers reading the shared demo build would
+    # block: it reads a copy
+    database = tmp_path / "lifecycle.duckdb"
+    shutil.copyfile(semantic_db, database)
+    environment = {**os.environ, "DBT_DUCKDB_PATH": str(database)}
     for variable in ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "DBT_TARGET_PATH"):
         environment.pop(variable, None)
     completed = subprocess.run(
