@@ -32,10 +32,15 @@ from lifecycle_clv.fitting import (
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
-def windows_to_fit(summary: pd.DataFrame, settings: Settings,
-                   counts: dict[str, WindowCounts] | None = None) -> tuple[str, ...]:
-    """The windows with a model to fit (settled_fits is None for them), in WINDOWS order: each gets a child."""
-    return tuple(window for window in WINDOWS if settled_fits(summary, settings, counts, window) is None)
+def settled_windows(summary: pd.DataFrame, settings: Settings,
+                    counts: dict[str, WindowCounts] | None = None) -> dict[str, list | None]:
+    """Each window's fits as its counts settle them (settled_fits), or None where it has a model to fit."""
+    return {window: settled_fits(summary, settings, counts, window) for window in WINDOWS}
+
+
+def windows_to_fit(settled: dict[str, list | None]) -> tuple[str, ...]:
+    """The windows of settled_windows() with a model to fit, in WINDOWS order: each gets a child."""
+    return tuple(window for window in WINDOWS if settled[window] is None)
 
 
 def fit_parameters_isolated(summary: pd.DataFrame, settings: Settings,
@@ -44,10 +49,10 @@ def fit_parameters_isolated(summary: pd.DataFrame, settings: Settings,
     child Python process of its own, the others settled here from their counts. `release`, when given, is called
     once the inputs are written (the caller drops its own copy of the summary there and hands the memory back),
     before the children start. A child that fails raises RuntimeError with the last line it wrote."""
-    settled = {window: settled_fits(summary, settings, counts, window) for window in WINDOWS}
+    settled = settled_windows(summary, settings, counts)
     with tempfile.TemporaryDirectory(prefix="lifecycle_clv_fit_") as folder:
         inputs = []
-        for window in (window for window in WINDOWS if settled[window] is None):
+        for window in windows_to_fit(settled):
             given, taken = Path(folder) / f"input_{window}.pickle", Path(folder) / f"fits_{window}.pickle"
             handed = summary[[column for column in WINDOW_COLUMNS[window] if column in summary.columns]]
             with given.open("wb") as file:

@@ -25,7 +25,7 @@ from lifecycle_clv import Settings, deterministic_sample, fit_all, fit_bg_nbd, f
 from lifecycle_clv import WindowCounts, fit_parameters, fit_sample, parameters_frame
 from lifecycle_clv.fitting import BG_NBD_UPPER_BOUND, sample_hashes
 from lifecycle_clv import isolated
-from lifecycle_clv.isolated import fit_parameters_isolated, windows_to_fit
+from lifecycle_clv.isolated import fit_parameters_isolated, settled_windows, windows_to_fit
 from lifecycle_clv.formulas import expected_purchase_value, expected_purchases, probability_alive
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clv"
@@ -154,7 +154,7 @@ def test_both_windows_fit_in_two_children_at_once_with_the_digits_of_one_process
         calibration_age=lambda frame: frame["age"],
     )
     with_holdout = settings(holdout_days=28)
-    assert windows_to_fit(summary, with_holdout) == ("observation", "calibration")
+    assert to_fit(summary, with_holdout) == ("observation", "calibration")
     isolated = fit_parameters_isolated(summary.copy(), with_holdout)
     here = fit_parameters(summary, with_holdout)
     assert (isolated["fit_status"] == "fitted").sum() == 11
@@ -166,20 +166,25 @@ def test_both_windows_fit_in_two_children_at_once_with_the_digits_of_one_process
     assert_close({name: values["calibration", "bg_nbd", name] for name in BG_NAMES}, PAPER_FIT, BG_NAMES, rel=0.005)
 
 
+def to_fit(summary: pd.DataFrame, window_settings: Settings) -> tuple[str, ...]:
+    """The windows fit_parameters_isolated gives a child (its own two steps)."""
+    return windows_to_fit(settled_windows(summary, window_settings))
+
+
 def test_only_a_window_with_a_model_to_fit_gets_a_child():
     summary = paper_summary()
-    assert windows_to_fit(summary, settings()) == ("observation",)  # no holdout: calibration is skipped
+    assert to_fit(summary, settings()) == ("observation",)  # no holdout: calibration is skipped
     given_bg = settings(holdout_days=28, given_parameters={"bg_nbd": {"r": 1, "alpha": 1, "a": 1, "b": 1}})
-    assert windows_to_fit(summary, given_bg) == ("observation",)  # calibration's only model is given
+    assert to_fit(summary, given_bg) == ("observation",)  # calibration's only model is given
     given_gg = settings(holdout_days=28, given_parameters={"gamma_gamma": {"p": 1, "q": 2, "gamma": 1}})
     # BG/NBD is still fitted on both windows; the calibration window has no customer here, which settles it
-    assert windows_to_fit(summary, given_gg) == ("observation",)
+    assert to_fit(summary, given_gg) == ("observation",)
     calibrated = summary.assign(calibration_frequency=summary["frequency"], calibration_recency=summary["recency"],
                                 calibration_age=summary["age"])
-    assert windows_to_fit(calibrated, given_gg) == ("observation", "calibration")
+    assert to_fit(calibrated, given_gg) == ("observation", "calibration")
     # 2,357 customers, 946 with a repeat purchase day: a minimum of 947 repeat customers settles every window
-    assert windows_to_fit(calibrated, settings(holdout_days=28, min_repeat_customers=947)) == ()
-    assert windows_to_fit(calibrated, settings(holdout_days=28, min_repeat_customers=946)) == (
+    assert to_fit(calibrated, settings(holdout_days=28, min_repeat_customers=947)) == ()
+    assert to_fit(calibrated, settings(holdout_days=28, min_repeat_customers=946)) == (
         "observation", "calibration")
     with pytest.raises(ValueError, match=r"unknown CLV window\(s\) \['holdout'\]"):
         fit_all(paper_summary(), settings(), windows=("holdout",))
