@@ -1,8 +1,9 @@
 """Pytest harness: builds the dbt project with dbt's Python API into temporary DuckDB files.
 
 The demo build (`demo_db`) runs `dbt build` once per test run (one worker builds it, the others wait for it); tests
-read its marts through a separate read-only DuckDB connection. `build_from_rows` builds the project on a small orders file written by a test, for the
-worked examples and the randomized comparison with the reference implementation.
+read its marts through a separate read-only DuckDB connection. `build_from_rows` builds the project on a small
+orders file written by a test, for the worked examples and the randomized comparison with the reference
+implementation.
 """
 
 from __future__ import annotations
@@ -194,24 +195,19 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     Built once per test run: under pytest-xdist the first worker to ask builds it in the run's shared temporary folder
     while it holds a lock, and the other workers wait for it and read the same file (read-only connections of several
     processes may share a DuckDB file; a test that needs to write to it works on a copy)."""
-    if worker_id == "master":
-        db_path = tmp_path_factory.mktemp("demo") / "lifecycle.duckdb"
-        _build_demo(db_path)
-        return db_path
-    shared_dir = tmp_path_factory.getbasetemp().parent / "demo"
-    shared_dir.mkdir(exist_ok=True)
-    db_path = shared_dir / "lifecycle.duckdb"
-    with (shared_dir / "build.lock").open("w") as lock:
+    if worker_id == "master":  # no xdist: this process is the only one
+        demo_dir = tmp_path_factory.mktemp("demo")
+    else:
+        demo_dir = tmp_path_factory.getbasetemp().parent / "demo"
+        demo_dir.mkdir(exist_ok=True)
+    db_path = demo_dir / "lifecycle.duckdb"
+    with (demo_dir / "build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        built = shared_dir / "built"
+        built = demo_dir / "built"
         if not built.exists():  # a worker whose build failed leaves no mark: the next one builds (and fails) again
-            _build_demo(db_path)
+            run_dbt(["build"], db_path, DEMO_VARS)
             built.write_text(f"built by {worker_id}\n")
     return db_path
-
-
-def _build_demo(db_path: Path) -> None:
-    run_dbt(["build"], db_path, DEMO_VARS)
 
 
 @pytest.fixture(scope="session")

@@ -144,6 +144,11 @@ def test_the_fit_in_a_child_process_equals_the_fit_in_this_one():
     pd.testing.assert_frame_equal(isolated.reset_index(drop=True), here.reset_index(drop=True))
 
 
+def to_fit(summary: pd.DataFrame, window_settings: Settings) -> tuple[str, ...]:
+    """The windows fit_parameters_isolated gives a child (its own two steps)."""
+    return windows_to_fit(settled_windows(summary, window_settings))
+
+
 def test_both_windows_fit_in_two_children_at_once_with_the_digits_of_one_process():
     # With a holdout both windows have a fit to make, and each gets its own child (one core each); the frame is
     # that of fitting both windows here, row for row. The calibration window is the observation one copied, so
@@ -164,11 +169,6 @@ def test_both_windows_fit_in_two_children_at_once_with_the_digits_of_one_process
     pd.testing.assert_frame_equal(isolated.reset_index(drop=True), here.reset_index(drop=True))
     values = isolated.set_index(["fitted_on", "model", "parameter"])["value"]
     assert_close({name: values["calibration", "bg_nbd", name] for name in BG_NAMES}, PAPER_FIT, BG_NAMES, rel=0.005)
-
-
-def to_fit(summary: pd.DataFrame, window_settings: Settings) -> tuple[str, ...]:
-    """The windows fit_parameters_isolated gives a child (its own two steps)."""
-    return windows_to_fit(settled_windows(summary, window_settings))
 
 
 def test_only_a_window_with_a_model_to_fit_gets_a_child():
