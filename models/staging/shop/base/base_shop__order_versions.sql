@@ -8,6 +8,7 @@
 {%- set relation = raw_source_relation('shop', 'raw_orders', 'orders') -%}
 {%- set kinds = raw_column_kinds(relation) -%}
 {%- set rejected = 'rule_failure is not null' -%}
+{%- set updated_at_utc = raw_timestamp_utc('updated_at', kinds.get('updated_at', 'text'), timezone) -%}
 {#- the columns holding the raw values: `<column>__typed` for a typed one, else the text -#}
 {%- set raw_ordered_at = raw_value_column('ordered_at', kinds.get('ordered_at', 'text')) -%}
 {%- set raw_amount = raw_value_column('amount', kinds.get('amount', 'text')) -%}
@@ -22,27 +23,12 @@
 
 with
 
-source as (
+source as {{ inlined_cte() }} (
 
+    {#- read by each branch below with the columns it needs; materialised, it would copy every raw line -#}
     {{ raw_source_select(
         relation, raw_order_columns(), where=lines_to_parse(relation), with_load_number=true, typed_as_text=false
     ) | indent(4) }}
-
-),
-
-parsed as (
-
-    select
-        *,
-        lower(status) as status_key,
-        {{ raw_timestamp_utc('ordered_at', kinds.get('ordered_at', 'text'), timezone) | indent(8) }}
-            as ordered_at_utc,
-        {{ raw_timestamp_utc('updated_at', kinds.get('updated_at', 'text'), timezone) | indent(8) }}
-            as updated_at_utc,
-        {{ raw_money_value('amount', kinds.get('amount', 'text')) | indent(8) }} as amount_value,
-        {{ raw_money_value('refunded_amount', kinds.get('refunded_amount', 'text')) | indent(8) }}
-            as refunded_amount_value
-    from source
 
 ),
 
@@ -50,7 +36,7 @@ repeated_order_ids as (
 
     {#- Versions are ranked only where an order_id occurs more than once (most occur once). -#}
     select order_id
-    from parsed
+    from source
     where order_id is not null
     group by order_id
     having count(*) > 1
@@ -60,11 +46,11 @@ repeated_order_ids as (
 single_versions as (
 
     select
-        parsed.*,
+        source.*,
         1 as version_rank
-    from parsed
+    from source
     left join repeated_order_ids
-        on parsed.order_id = repeated_order_ids.order_id
+        on source.order_id = repeated_order_ids.order_id
     where repeated_order_ids.order_id is null
 
 ),
@@ -72,18 +58,18 @@ single_versions as (
 repeated_versions as (
 
     select
-        parsed.*,
+        source.*,
         row_number() over (
-            partition by parsed.order_id
+            partition by source.order_id
             order by
-                case when parsed.updated_at_utc is null then 0 else 1 end desc,
-                parsed.updated_at_utc desc,
-                parsed.source_file desc,
-                parsed.source_line_number desc
+                case when {{ updated_at_utc }} is null then 0 else 1 end desc,
+                {{ updated_at_utc }} desc,
+                source.source_file desc,
+                source.source_line_number desc
         ) as version_rank
-    from parsed
+    from source
     inner join repeated_order_ids
-        on parsed.order_id = repeated_order_ids.order_id
+        on source.order_id = repeated_order_ids.order_id
 
 ),
 
@@ -92,6 +78,22 @@ versions as (
     select * from single_versions
     union all
     select * from repeated_versions
+
+),
+
+parsed as (
+
+    {#- after the versions are ranked, so that each line's text is parsed once -#}
+    select
+        *,
+        lower(status) as status_key,
+        {{ raw_timestamp_utc('ordered_at', kinds.get('ordered_at', 'text'), timezone) | indent(8) }}
+            as ordered_at_utc,
+        {{ updated_at_utc | indent(8) }} as updated_at_utc,
+        {{ raw_money_value('amount', kinds.get('amount', 'text')) | indent(8) }} as amount_value,
+        {{ raw_money_value('refunded_amount', kinds.get('refunded_amount', 'text')) | indent(8) }}
+            as refunded_amount_value
+    from versions
 
 ),
 
@@ -116,7 +118,7 @@ checked as (
             when amount_value < 0 then 'negative amount'
             when amount_value - coalesce(refunded_amount_value, 0) <= 0 then 'fully refunded'
         end as rule_failure
-    from versions
+    from parsed
 
 ),
 
