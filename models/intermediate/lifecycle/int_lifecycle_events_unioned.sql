@@ -18,8 +18,10 @@ orders as (
 
 ),
 
-spells as (
+spells as {{ inlined_cte() if not is_incremental() }} (
 
+    {#- read twice: expanded in a full build, so that each reader scans the table (10M customers: the select
+        13-16 s -> 10.5 s); an incremental run's few customers are kept once -#}
     select * from {{ ref('int_spells_identified') }}
     {{ changed_customers_only() }}
 
