@@ -13,7 +13,7 @@ import fcntl
 import itertools
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -201,13 +201,26 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
         demo_dir = tmp_path_factory.getbasetemp().parent / "demo"
         demo_dir.mkdir(exist_ok=True)
     db_path = demo_dir / "lifecycle.duckdb"
-    with (demo_dir / "build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        built = demo_dir / "built"
-        if not built.exists():  # a worker whose build failed leaves no mark: the next one builds (and fails) again
-            run_dbt(["build"], db_path, DEMO_VARS)
-            built.write_text(f"built by {worker_id}\n")
+    build_once(demo_dir, lambda: run_dbt(["build"], db_path, DEMO_VARS), worker_id)
     return db_path
+
+
+def build_once(folder: Path, build: Callable[[], object], worker: str) -> None:
+    """Run `build` once for every process that calls this with the same `folder`: the first to take the folder's
+    lock runs it, and leaves a mark saying it built ("built") or why it failed ("failed"); a later caller waits for
+    the lock and then returns at once, or fails at once with the first caller's error instead of building again."""
+    with (folder / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        built, failed = folder / "built", folder / "failed"
+        if failed.exists():
+            pytest.fail(f"the shared build failed in another worker: {failed.read_text()}", pytrace=False)
+        if not built.exists():
+            try:
+                build()
+            except BaseException as error:  # pytest.fail raises a BaseException
+                failed.write_text(f"{worker}: {type(error).__name__}: {error}\n")
+                raise
+            built.write_text(f"built by {worker}\n")
 
 
 @pytest.fixture(scope="session")
