@@ -530,11 +530,13 @@ def fit_all(summary: pd.DataFrame, settings: Settings, counts: dict[str, WindowC
     summary: every customer, or (with counts, from fit_sample) the customers fit_sample chose. windows: the
     windows to fit (lifecycle_clv.isolated fits each window in its own process), in this order."""
     _checked(windows)
+    if not counts:  # each window counted once, though the observation window has two models
+        counts = {fitted_on: window_counts(summary, fitted_on) for fitted_on in windows}
     fits = []
     for model, fitted_on in FIT_ORDER:
         if fitted_on not in windows:
             continue
-        window = counts[fitted_on] if counts else window_counts(summary, fitted_on)
+        window = counts[fitted_on]
         settled = _settled(model, fitted_on, settings, window)
         if settled is not None:
             fits.append(settled)
