@@ -36,8 +36,8 @@ INCREMENTAL_TABLES = {
     "int_orders_sequenced": ("order_id",),
     "int_spells_identified": ("spell_id",),
     "int_churn_alerts_raised": ("alert_id",),
-    "int_customer_states_historized": ("customer_state_id",),
-    "int_lifecycle_events_unioned": ("event_id",),
+    "int_customer_states_historized": ("customer_id", "state_number"),
+    "int_lifecycle_events_unioned": ("customer_id", "event_type", "event_number"),
     "int_period_flows_aggregated": ("grain", "period_start"),
 }
 RUN_COLUMNS = {"source_load_number", "lifecycle_run_number"}

@@ -29,6 +29,7 @@ candidates as (
     select
         orders.order_id,
         orders.customer_id,
+        orders.customer_order_number,
         orders.spell_number,
         orders.ordered_at,
         orders.next_ordered_at,
@@ -71,6 +72,7 @@ final as (
         order_id as alert_id,
         order_id,
         customer_id,
+        customer_order_number,
         outcome,
         spell_number,
         coalesce(outcome = 'won_back' and next_ordered_at <= respond_by, false)

@@ -7,7 +7,8 @@
 -- depends_on: {{ ref('int_customers_changed') }}
 {# A table: dim_customers reads the current state from it and a dozen data tests check it; as a view each of them
     would recompute the whole timeline. Incremental on DuckDB: a nightly run recomputes the customers of
-    int_customers_changed only. -#}
+    int_customers_changed only. Keyed by the pair (customer_id, state_number), with no text column joining them:
+    writing one more unique string per row cost about 12 s of the 10M build's 49M rows. -#}
 {%- set params = lifecycle_params() -%}
 {#- Each customer's lifecycle state (METRICS.md §6) as intervals: the state holds for every instant t with
     valid_from < t <= valid_to (valid_to null: for ever after). Built order by order from the instants at which a
@@ -182,8 +183,6 @@ merged as (
 final as (
 
     select
-        {{ dbt.concat(["merged.customer_id", "'-'", "cast(merged.state_number as " ~ dbt.type_string() ~ ")"]) }}
-            as customer_state_id,
         merged.customer_id,
         merged.lifecycle_state,
         merged.state_number,

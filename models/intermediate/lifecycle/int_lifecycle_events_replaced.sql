@@ -40,9 +40,9 @@ final as (
 
     -- nothing to replace: no previous events (a first or full build); the columns of the events, no rows
     select
-        cast(null as {{ dbt.type_string() }}) as event_id,
         customer_id,
         cast(null as {{ dbt.type_string() }}) as event_type,
+        cast(null as {{ dbt.type_bigint() }}) as event_number,
         cast(null as {{ dbt.type_bigint() }}) as spell_number,
         cast(null as {{ money_type() }}) as net_amount,
         cast(null as {{ dbt.type_timestamp() }}) as event_at,

@@ -7,7 +7,9 @@
 -- depends_on: {{ ref('int_lifecycle_events_replaced') }}
 {# Dated facts every period metric is derived from: cost grows with orders, never customers x periods. A table,
     incremental on DuckDB: a nightly run recomputes the customers of int_customers_changed only, after
-    int_lifecycle_events_replaced has kept their previous events. -#}
+    int_lifecycle_events_replaced has kept their previous events. Keyed by (customer_id, event_type,
+    event_number), numbers the source tables carry, with no text id joining them: writing 73M unique strings cost
+    about 9 s of the 10M build. -#}
 
 with
 
@@ -37,9 +39,9 @@ alerts as (
 order_events as (
 
     select
-        {{ dbt.concat(["'order:'", "order_id"]) }} as event_id,
         customer_id,
         'order' as event_type,
+        customer_order_number as event_number,
         spell_number,
         net_amount,
         ordered_at as event_at,
@@ -54,9 +56,9 @@ order_events as (
 entry_events as (
 
     select
-        {{ dbt.concat(["case when is_first_spell then 'new:' else 'reactivation:' end", "spell_id"]) }} as event_id,
         customer_id,
         case when is_first_spell then 'new' else 'reactivation' end as event_type,
+        spell_number as event_number,
         spell_number,
         cast(null as {{ money_type() }}) as net_amount,
         started_at as event_at,
@@ -72,9 +74,9 @@ entry_events as (
 churn_events as (
 
     select
-        {{ dbt.concat(["'churn:'", "spell_id"]) }} as event_id,
         customer_id,
         'churn' as event_type,
+        spell_number as event_number,
         spell_number,
         cast(null as {{ money_type() }}) as net_amount,
         active_until as event_at,
@@ -91,9 +93,9 @@ churn_events as (
 alert_events as (
 
     select
-        {{ dbt.concat(["'churn_alert:'", "alert_id"]) }} as event_id,
         customer_id,
         'churn_alert' as event_type,
+        customer_order_number as event_number,
         spell_number,
         cast(null as {{ money_type() }}) as net_amount,
         alert_at as event_at,
