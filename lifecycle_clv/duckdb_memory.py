@@ -7,20 +7,33 @@ import ctypes
 import ctypes.util
 import gc
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 # What DuckDB may keep cached while a fit holds the customers in pandas.
 CAPPED_MEMORY_LIMIT = "1GB"
+# What it may keep while the fits run in child processes and the model reads nothing: the blocks the sample
+# pass cached (up to CAPPED_MEMORY_LIMIT) would otherwise stay resident beside the children.
+IDLE_MEMORY_LIMIT = "64MB"
 
 
 @contextmanager
-def buffer_cache_capped(session, limit: str = CAPPED_MEMORY_LIMIT) -> Iterator[None]:
+def buffer_cache_capped(session, limit: str = CAPPED_MEMORY_LIMIT) -> Iterator[Callable[..., None]]:
     """Lower the session's memory_limit (DuckDB evicts cached blocks down to it) and restore the configured one;
-    on the way out, give the memory the model's Python objects freed back to the system (release_freed_memory)."""
+    on the way out, give the memory the model's Python objects freed back to the system (release_freed_memory).
+    DuckDB reports the limit only as text truncated to a tenth of its unit, so the restored limit is the
+    configured one to within a few per cent (2GB comes back as 1.8 GiB) until the model ends: dbt-duckdb sets the
+    profile's settings again on each model's connection.
+
+    Yields `lower(to=IDLE_MEMORY_LIMIT)`, which lowers the limit further until the block ends: for when the model
+    is done reading and waits (the CLV fit's children)."""
     configured = session.execute("select current_setting('memory_limit')").fetchall()[0][0]
     session.execute(f"set memory_limit = '{limit}'")
+
+    def lower(to: str = IDLE_MEMORY_LIMIT) -> None:
+        session.execute(f"set memory_limit = '{to}'")
+
     try:
-        yield
+        yield lower
     finally:
         session.execute(f"set memory_limit = '{configured}'")
         release_freed_memory()
