@@ -1,3 +1,4 @@
+{{ config(materialized=shared_view_materialization()) }}
 {#- Each valid touch with the customer's METRICS.md §6 state at touched_at and what was attributed to it. The state
     comes from one pass over the customer's state intervals and touches: the latest interval starting strictly
     before touched_at holds it (intervals are (valid_from, valid_to]); a touch at a valid_from instant sorts

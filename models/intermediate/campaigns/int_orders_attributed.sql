@@ -1,3 +1,4 @@
+{{ config(materialized=shared_view_materialization()) }}
 {%- set attribution_days = campaign_attribution_days() -%}
 {#- METRICS.md §10, last-touch attribution in one pass over each customer's orders and touches: the timeline of
     both, ordered by instant with an order before a touch at the same instant (an order never sees a touch of its

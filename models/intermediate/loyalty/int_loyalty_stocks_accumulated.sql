@@ -1,3 +1,4 @@
+{{ config(materialized=shared_view_materialization()) }}
 {#- The loyalty stocks of every period, at every grain, as running sums of the flows of earlier periods (or of the
     period itself, for "at end"), beside the flows; and the lifecycle stocks of the same period, split by
     membership at period_start. Flows dated before the first published period (point events before the earliest

@@ -1,3 +1,4 @@
+{{ config(materialized=shared_view_materialization()) }}
 {#- The customer-base stocks of every period, at every grain, as running sums of the flows of earlier periods.
     A customer is active at t when a spell has started before t and ends at or after t, so
         customers_at_start = entries before period_start - churns before period_start,

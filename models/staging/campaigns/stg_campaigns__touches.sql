@@ -1,3 +1,5 @@
+{{ config(materialized=shared_view_materialization()) }}
+
 with
 
 touch_versions as (

@@ -1,3 +1,5 @@
+{{ config(materialized=shared_view_materialization()) }}
+
 with
 
 member_rows as (

@@ -1,3 +1,4 @@
+{{ config(materialized=shared_view_materialization()) }}
 {#- The counted point events (METRICS.md §9): valid and before metrics_as_of, each with the customer's balance at
     its instant (events strictly before it) and the two flags of rows that are kept and counted. -#}
 
