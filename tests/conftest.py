@@ -46,7 +46,7 @@ DEMO_VARS = {"customer_batch_orders": DEMO_CUSTOMER_BATCH_ORDERS}
 # With two pytest workers (make pytest: -n 2 --dist loadfile --no-loadscope-reorder) each worker takes whole files in
 # this order, so the longest files start first and the short ones fill in at the end (timings of a CI run on 2 cores).
 SLOWEST_FILES_FIRST = (
-    "test_engines.py",  # DuckDB, PostgreSQL and Spark on the same histories: about 10 minutes in CI (2026-12-07)
+    "test_engines.py",  # DuckDB, PostgreSQL and Spark on the same histories: about 7 minutes in CI (2026-12-07)
     "test_incremental.py",
     "test_against_reference.py",
     "test_publish.py",

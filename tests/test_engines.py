@@ -324,6 +324,21 @@ def test_load_orders_loads_every_demo_line(spark_demo):
         DEMO_RAW_LINES)
 
 
+# The views several models read, which are tables on Spark only (macro shared_view_materialization).
+SHARED_VIEWS = ("int_period_stocks_accumulated", "stg_campaigns__touches", "stg_loyalty__members",
+                "stg_loyalty__point_events", "int_loyalty_stocks_accumulated", "int_orders_attributed",
+                "int_campaign_touches_evaluated")
+
+
+def test_shared_views_are_tables_on_spark_only(demo_db, spark_demo):
+    duckdb_kinds = {row["table_name"]: row["table_type"] for row in query(
+        demo_db, "select table_name, table_type from information_schema.tables where table_schema = 'main'")}
+    assert {name: duckdb_kinds[name] for name in SHARED_VIEWS} == dict.fromkeys(SHARED_VIEWS, "VIEW")
+    spark_kinds = {table.name: table.tableType for table in spark_demo.session.catalog.listTables(spark_demo.schema)}
+    assert {name: spark_kinds[name] for name in SHARED_VIEWS} == dict.fromkeys(SHARED_VIEWS, "MANAGED")
+    assert spark_kinds["stg_shop__orders"] == "VIEW"  # the other views stay views
+
+
 # --- every spelling, Spark reading the file itself -----------------------------------------------------------------
 
 
