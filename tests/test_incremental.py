@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +44,7 @@ INCREMENTAL_TABLES = {
 RUN_COLUMNS = {"source_load_number", "lifecycle_run_number"}
 # What each run builds: the tables compared, everything upstream of them, and the run log (a leaf no model reads).
 # The campaign, loyalty and CLV-validation models read the incremental tables without being incremental themselves.
-RUN_SELECTION = ["--select", *(f"+{table}" for table in {**MARTS, **INCREMENTAL_TABLES}), "int_lifecycle_runs_recorded"]
+RUN_SELECTION = (*(f"+{table}" for table in {**MARTS, **INCREMENTAL_TABLES}), "int_lifecycle_runs_recorded")
 START = datetime(2024, 1, 1)
 CUSTOMERS = [f"c{number}" for number in range(6)]
 
@@ -133,15 +134,15 @@ def with_updated_at(rows: list[dict]) -> list[dict]:
     return [{**row, "updated_at": row.get("updated_at", "")} for row in rows]
 
 
-def run(db_path: Path, orders_dir: Path, metrics_as_of: str | None, *extra: str) -> None:
+def run(db_path: Path, orders_dir: Path, metrics_as_of: str | None, *extra: str,
+        select: Sequence[str] = RUN_SELECTION) -> None:
     # full builds (the first, --full-refresh, a recovery) in customer batches of 3 raw rows, incremental runs in one
     dbt_vars = {"orders_path": str(orders_dir / "*.csv"), "customer_batch_orders": 3}
     if metrics_as_of is not None:
         dbt_vars["metrics_as_of"] = metrics_as_of
     # build, not run: the seeds too (rfm_segments); the tests of the models are not this module's subject
-    selection = [] if "--select" in extra else RUN_SELECTION
-    run_dbt(["build", *selection, "--exclude", "resource_type:test", "resource_type:unit_test", *extra], db_path,
-            dbt_vars)
+    run_dbt(["build", "--select", *select, "--exclude", "resource_type:test", "resource_type:unit_test", *extra],
+            db_path, dbt_vars)
 
 
 def full_refresh_of(db_path: Path, orders_dir: Path, metrics_as_of: str | None) -> dict:
@@ -222,7 +223,7 @@ def test_changed_and_vanished_files_are_read_again(tmp_path):
     # run log; the next run recomputes every customer and still equals a full refresh
     write_orders_csv([raw_order("d1", "dave", "2024-08-20 09:00:00"), raw_order("a3", "alice", "2024-08-21 10:00:00")],
                      orders_dir / "day_4.csv")
-    run(db_path, orders_dir, "2024-09-01", "--select", "+int_orders_sequenced")
+    run(db_path, orders_dir, "2024-09-01", select=["+int_orders_sequenced"])
     run(db_path, orders_dir, "2024-09-01")
     assert runs_recorded(db_path)[-1]["changed_customers"] == 3  # alice, bob, dave: everyone with an order
     assert query(db_path, "select distinct change_reason from main.int_customers_changed") == [
