@@ -8,9 +8,9 @@
 
 with
 
-purchase_days as (
+orders as (
 
-    select * from {{ ref('int_customer_purchase_days') }}
+    select * from {{ ref('int_orders_sequenced') }}
 
 ),
 
@@ -36,37 +36,53 @@ windows as (
 
 ),
 
-numbered as (
+order_days as (
 
+    {#- Each order's purchase day, and whether it is the first of the customer's orders that day (the orders are
+        sequenced by time, so the previous order is on an earlier day or the same one): one flag per purchase day,
+        counted by the group by below, with no grouping of the orders by day and no window over the days. -#}
     select
         customer_id,
-        purchase_date,
         net_amount,
-        row_number() over (partition by customer_id order by purchase_date) as purchase_day_number
-    from purchase_days
+        {{ truncate_to_grain('day', 'ordered_at') }} as purchase_date,
+        {{ truncate_to_grain('day', 'customer_first_ordered_at') }} as first_purchase_date,
+        previous_ordered_at is null
+        or {{ truncate_to_grain('day', 'previous_ordered_at') }} < {{ truncate_to_grain('day', 'ordered_at') }}
+            as is_first_of_day
+    from orders
 
 ),
 
 customer_days as (
 
     select
-        numbered.customer_id,
-        count(*) as purchase_days,
-        min(numbered.purchase_date) as first_purchase_date,
-        max(numbered.purchase_date) as last_purchase_date,
-        sum(case when numbered.purchase_day_number > 1 then numbered.net_amount end) as repeat_net_amount,
+        order_days.customer_id,
+        sum(case when order_days.is_first_of_day then 1 else 0 end) as purchase_days,
+        min(order_days.purchase_date) as first_purchase_date,
+        max(order_days.purchase_date) as last_purchase_date,
         sum(
-            case when numbered.purchase_date <= windows.calibration_end_date then 1 else 0 end
+            case when order_days.purchase_date > order_days.first_purchase_date then order_days.net_amount end
+        ) as repeat_net_amount,
+        sum(
+            case
+                when order_days.is_first_of_day and order_days.purchase_date <= windows.calibration_end_date
+                    then 1
+                else 0
+            end
         ) as calibration_purchase_days,
         max(
-            case when numbered.purchase_date <= windows.calibration_end_date then numbered.purchase_date end
+            case when order_days.purchase_date <= windows.calibration_end_date then order_days.purchase_date end
         ) as calibration_last_purchase_date,
         sum(
-            case when numbered.purchase_date > windows.calibration_end_date then 1 else 0 end
+            case
+                when order_days.is_first_of_day and order_days.purchase_date > windows.calibration_end_date
+                    then 1
+                else 0
+            end
         ) as holdout_purchase_days
-    from numbered
+    from order_days
     cross join windows
-    group by numbered.customer_id
+    group by order_days.customer_id
 
 ),
 
