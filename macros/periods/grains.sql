@@ -82,6 +82,17 @@
 {% endmacro %}
 
 
+{% macro truncate_date_to_grain(grain, date_expr) %}
+    {#- The start date of the calendar period holding a date (a reporting-timezone day, such as one of
+        truncate_to_grain('day', ...)): for every grain, the period of an instant is the period of its day. -#}
+    {%- if validate_grain(grain) == "day" -%}
+    {{ date_expr }}
+    {%- else -%}
+    cast({{ dbt.date_trunc(grain, "cast(" ~ date_expr ~ " as " ~ dbt.type_timestamp() ~ ")") }} as date)
+    {%- endif -%}
+{% endmacro %}
+
+
 {% macro add_periods(grain, number_expr, date_expr) %}
     {{ return(adapter.dispatch("add_periods", "customer_lifecycle")(grain, number_expr, date_expr)) }}
 {% endmacro %}

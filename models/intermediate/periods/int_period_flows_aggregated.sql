@@ -8,7 +8,8 @@
 -- depends_on: {{ ref('int_customers_changed') }}
 -- depends_on: {{ ref('int_lifecycle_events_replaced') }}
 {# The flows of every period, at every grain of period_grains(): the one pass over the lifecycle events that
-    every period figure is derived from, kept as a table so that the marts read it instead of the events.
+    every period figure is derived from (grouped by day first, period_event_days(), then rolled up per grain),
+    kept as a table so that the marts read it instead of the events.
     Incremental on DuckDB: every flow is a sum over customers, so a nightly run adds the flows of the new events of
     the customers of int_customers_changed and subtracts those of their previous events
     (int_lifecycle_events_replaced), in the periods either touches; a period left without events is deleted. -#}
@@ -25,10 +26,16 @@ events as (
 
 ),
 
+event_days as (
+
+    {{ period_event_days("events") | indent(4) }}
+
+),
+
 {% for grain in period_grains() %}
 {{ grain }}_flows as (
 
-    {{ period_flows(grain, "events") | indent(4) }}
+    {{ period_flows(grain, "event_days") | indent(4) }}
 
 ),
 
@@ -40,10 +47,16 @@ replaced_events as (
 
 ),
 
+replaced_event_days as (
+
+    {{ period_event_days("replaced_events") | indent(4) }}
+
+),
+
 {% for grain in period_grains() %}
 {{ grain }}_replaced_flows as (
 
-    {{ period_flows(grain, "replaced_events") | indent(4) }}
+    {{ period_flows(grain, "replaced_event_days") | indent(4) }}
 
 ),
 
