@@ -17,8 +17,7 @@ order_periods as (
         {{ period_start }} as period_start,
         {{ truncate_to_grain(grain, "customer_first_ordered_at") }} as cohort_period_start,
         {#- a customer counts once per period: at their first order in it -#}
-        previous_ordered_at is null
-        or {{ truncate_to_grain(grain, "previous_ordered_at") }} < {{ period_start }} as is_first_in_period
+        {{ is_first_in_period(grain, "previous_ordered_at", "ordered_at") }} as is_first_in_period
     from {{ orders_relation }}
 
 ),

@@ -93,6 +93,16 @@
 {% endmacro %}
 
 
+{% macro is_first_in_period(grain, previous_expr, current_expr, are_dates=false) %}
+    {#- SQL true when the current instant is the first of its kind in its period of a grain: there is no previous
+        one, or the previous one lies in an earlier period. How a customer is counted once per period with a sum
+        instead of count(distinct). Instants are UTC timestamps (truncate_to_grain), or with are_dates reporting-
+        timezone days (truncate_date_to_grain). -#}
+    {%- set truncate = truncate_date_to_grain if are_dates else truncate_to_grain -%}
+    ({{ previous_expr }} is null or {{ truncate(grain, previous_expr) }} < {{ truncate(grain, current_expr) }})
+{%- endmacro %}
+
+
 {% macro add_periods(grain, number_expr, date_expr) %}
     {{ return(adapter.dispatch("add_periods", "customer_lifecycle")(grain, number_expr, date_expr)) }}
 {% endmacro %}

@@ -5,19 +5,30 @@
     and whether the customer's first order is before it. A few rows per day and type, whatever the number of
     customers: each grain's flows are sums over these rows (the period of an instant is the period of its day),
     so the events are read once for all grains. -#}
-{%- set grains = period_grains() -%}
-{%- set flag_columns = [] -%}
-{%- for grain in grains -%}
-    {%- do flag_columns.extend(
-        ["is_first_in_" ~ grain, "is_spell_started_before_" ~ grain, "is_old_customer_at_" ~ grain]
-    ) -%}
+{%- set flags = [] -%}
+{%- for grain in period_grains() -%}
+    {%- set period_start = truncate_date_to_grain(grain, "event_date") -%}
+    {%- do flags.append((
+        "is_first_in_" ~ grain,
+        is_first_in_period(grain, "previous_event_date", "event_date", are_dates=true),
+    )) -%}
+    {#- the spell of a churn started before the period: one of the spells of customers_at_start -#}
+    {%- do flags.append((
+        "is_spell_started_before_" ~ grain,
+        truncate_date_to_grain(grain, "spell_started_date") ~ " < " ~ period_start,
+    )) -%}
+    {#- the customer's first order is before the period: an old customer at period_start -#}
+    {%- do flags.append((
+        "is_old_customer_at_" ~ grain,
+        truncate_date_to_grain(grain, "customer_first_ordered_date") ~ " < " ~ period_start,
+    )) -%}
 {%- endfor -%}
 select
     event_type,
     alert_outcome,
     event_date,
-    {% for column in flag_columns -%}
-    {{ column }},
+    {% for name, _ in flags -%}
+    {{ name }},
     {% endfor -%}
     count(*) as events,
     sum(net_amount) as net_amount
@@ -27,14 +38,8 @@ from (
         alert_outcome,
         net_amount,
         event_date,
-        {% for grain in grains -%}
-        {%- set period_start = truncate_date_to_grain(grain, "event_date") -%}
-        previous_event_date is null
-        or {{ truncate_date_to_grain(grain, "previous_event_date") }} < {{ period_start }} as is_first_in_{{ grain }},
-        {{ truncate_date_to_grain(grain, "spell_started_date") }} < {{ period_start }}
-            as is_spell_started_before_{{ grain }},
-        {{ truncate_date_to_grain(grain, "customer_first_ordered_date") }} < {{ period_start }}
-            as is_old_customer_at_{{ grain }}{{ "," if not loop.last }}
+        {% for name, expression in flags -%}
+        {{ expression }} as {{ name }}{{ "," if not loop.last }}
         {% endfor %}
     from (
         select
@@ -52,8 +57,8 @@ group by
     event_type,
     alert_outcome,
     event_date,
-    {% for column in flag_columns -%}
-    {{ column }}{{ "," if not loop.last }}
+    {% for name, _ in flags -%}
+    {{ name }}{{ "," if not loop.last }}
     {% endfor %}
 {%- endmacro %}
 
@@ -65,10 +70,9 @@ group by
     event of the same kind (previous_event_at) lies in an earlier period: sums, not count(distinct). -#}
 {%- do validate_grain(grain) -%}
 {%- set period_start = truncate_date_to_grain(grain, "event_date") -%}
+{#- the flags of period_event_days() for this grain -#}
 {%- set is_first_in_period = "is_first_in_" ~ grain -%}
-{#- the spell of a churn started before the period: one of the spells of customers_at_start -#}
 {%- set is_spell_at_start = "is_spell_started_before_" ~ grain -%}
-{#- the customer's first order is before the period: an old customer at period_start -#}
 {%- set is_old_customer = "is_old_customer_at_" ~ grain -%}
 select
     '{{ grain }}' as grain,

@@ -46,9 +46,7 @@ order_days as (
         net_amount,
         {{ truncate_to_grain('day', 'ordered_at') }} as purchase_date,
         {{ truncate_to_grain('day', 'customer_first_ordered_at') }} as first_purchase_date,
-        previous_ordered_at is null
-        or {{ truncate_to_grain('day', 'previous_ordered_at') }} < {{ truncate_to_grain('day', 'ordered_at') }}
-            as is_first_of_day
+        {{ is_first_in_period('day', 'previous_ordered_at', 'ordered_at') }} as is_first_of_day
     from orders
 
 ),
