@@ -28,7 +28,11 @@ final as (
     where
         not order_versions.is_superseded
         and order_versions.rule_failure is null
-        and order_versions.ordered_at < as_of.metrics_as_of
+        {#- coalesce(...): the same rows, but DuckDB then estimates this view at its real size. A bare comparison with
+            the one-row as_of is planned as an inequality join of ~600 rows, and an incremental run's semi join of
+            these orders with the changed customers (int_orders_sequenced) then hashed all the orders instead of the
+            changed customers: at 10M customers 6.9 to 8.5 s against 2.6 to 2.7 s. #}
+        and coalesce(order_versions.ordered_at < as_of.metrics_as_of, false)
 
 )
 
