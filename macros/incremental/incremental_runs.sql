@@ -92,6 +92,20 @@
 {% endmacro %}
 
 
+{% macro changed_customers_cte(inlined_in_full_build=false) %}
+    {#- The keyword between `as` and the body of an import CTE that changed_customers_only() filters and that the
+        model joins or unions with others: materialized_cte() in an incremental run of a few customers (not a
+        recovery), so that their rows are selected before any join. DuckDB may otherwise plan the filter after a
+        join of the whole tables, when it underestimates that join: at 10M customers the state timeline's select of
+        a nightly run took 7.7 to 8.3 s that way, 3.0 to 3.5 s with its two imports materialised. In a full build
+        (or a recovery) nothing, or inlined_cte() when inlined_in_full_build (a CTE read twice over every row). -#}
+    {% if is_incremental() and not is_lifecycle_recovery() %}
+        {{ return(materialized_cte()) }}
+    {% endif %}
+    {{ return(inlined_cte() if inlined_in_full_build else "") }}
+{% endmacro %}
+
+
 {% macro customer_batch_marker() %}
     {#- The comment that follows the batch number in a batched model's SQL, where insert_customer_batches() puts
         the number of each further batch. -#}

@@ -11,7 +11,7 @@
 
 with
 
-orders as (
+orders as {{ changed_customers_cte() }} (
 
     select * from {{ ref('int_orders_sequenced') }}
     {{ changed_customers_only() }}

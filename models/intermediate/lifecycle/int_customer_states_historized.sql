@@ -16,14 +16,14 @@
 
 with
 
-orders as (
+orders as {{ changed_customers_cte() }} (
 
     select * from {{ ref('int_orders_sequenced') }}
     {{ changed_customers_only(batched=true) }}
 
 ),
 
-spells as (
+spells as {{ changed_customers_cte() }} (
 
     select * from {{ ref('int_spells_identified') }}
     {{ changed_customers_only(batched=true) }}

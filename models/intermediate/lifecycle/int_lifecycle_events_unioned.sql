@@ -13,14 +13,14 @@
 
 with
 
-orders as (
+orders as {{ changed_customers_cte() }} (
 
     select * from {{ ref('int_orders_sequenced') }}
     {{ changed_customers_only() }}
 
 ),
 
-spells as {{ inlined_cte() if not is_incremental() }} (
+spells as {{ changed_customers_cte(inlined_in_full_build=true) }} (
 
     {#- read twice: expanded in a full build, so that each reader scans the table (10M customers: the select
         13-16 s -> 10.5 s); an incremental run's few customers are kept once -#}
@@ -29,7 +29,7 @@ spells as {{ inlined_cte() if not is_incremental() }} (
 
 ),
 
-alerts as (
+alerts as {{ changed_customers_cte() }} (
 
     select * from {{ ref('int_churn_alerts_raised') }}
     {{ changed_customers_only() }}
