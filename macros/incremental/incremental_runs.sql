@@ -99,7 +99,7 @@
         join of the whole tables, when it underestimates that join: at 10M customers the state timeline's select of
         a nightly run took 7.7 to 8.3 s that way, 3.0 to 3.5 s with its two imports materialised. In a full build
         (or a recovery) nothing, or inlined_cte() when inlined_in_full_build (a CTE read twice over every row). -#}
-    {% if is_incremental() and not is_lifecycle_recovery() %}
+    {% if recomputes_changed_customers_only() %}
         {{ return(materialized_cte()) }}
     {% endif %}
     {{ return(inlined_cte() if inlined_in_full_build else "") }}
@@ -122,7 +122,7 @@
     {% if not execute or model.resource_type == "unit_test" or incremental_materialization() != "incremental" %}
         {{ return(1) }}
     {% endif %}
-    {% if is_incremental() and not is_lifecycle_recovery() %}
+    {% if recomputes_changed_customers_only() %}
         {{ return(1) }}
     {% endif %}
     {% set per_batch = var("customer_batch_orders", 10000000) %}
@@ -186,6 +186,14 @@
         "select count(*) from " ~ ref("int_customers_changed") ~ " where change_reason = 'recovery'"
     ) %}
     {{ return(result.rows[0][0] > 0) }}
+{% endmacro %}
+
+
+{% macro recomputes_changed_customers_only() %}
+    {#- True in an incremental run that recomputes only some customers, those of int_customers_changed (not a
+        recovery, which lists every customer): such a run builds in one pass, materialises its few rows
+        (changed_customers_cte()) and corrects the period flows by difference. -#}
+    {{ return(is_incremental() and not is_lifecycle_recovery()) }}
 {% endmacro %}
 
 

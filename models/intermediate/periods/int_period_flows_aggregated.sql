@@ -13,7 +13,7 @@
     Incremental on DuckDB: every flow is a sum over customers, so a nightly run adds the flows of the new events of
     the customers of int_customers_changed and subtracts those of their previous events
     (int_lifecycle_events_replaced), in the periods either touches; a period left without events is deleted. -#}
-{%- set incremental = is_incremental() and not is_lifecycle_recovery() %}
+{%- set incremental = recomputes_changed_customers_only() %}
 
 with
 
