@@ -3,8 +3,10 @@
 
 with
 
-customers as (
+customers as {{ inlined_cte() }} (
 
+    {#- read by four branches: each scans the table for its own columns (materialised, every column of the summary
+        was copied once more; at 25M customers dim_customers took 70.7 s instead of 58.0 s, its tests twice as long) -#}
     select * from {{ ref('int_customers_summarized') }}
 
 ),
